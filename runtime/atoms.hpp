@@ -1,0 +1,40 @@
+#pragma once
+
+// Every atom Kelos uses, in one place (CAF 0.17 spelling; at most 10 characters).
+// Keeping version-sensitive spellings here makes a later CAF 1.x migration one edit.
+
+#include <caf/atom.hpp>
+
+namespace kelos::atom {
+
+/// Execute one Kubernetes API request.
+using call = caf::atom_constant<caf::atom("call")>;
+/// Execute one request and return the raw response (logs, non-JSON bodies).
+using call_raw = caf::atom_constant<caf::atom("call_raw")>;
+/// Subscribe to changes of a kind.
+using subscribe = caf::atom_constant<caf::atom("subscribe")>;
+/// Stop a subscription.
+using unsubscribe = caf::atom_constant<caf::atom("unsub")>;
+/// Read from a cache.
+using get = caf::atom_constant<caf::atom("get")>;
+/// List from a cache.
+using list = caf::atom_constant<caf::atom("list")>;
+/// Watch notifications to subscribers.
+using init = caf::atom_constant<caf::atom("init")>;
+using apply = caf::atom_constant<caf::atom("apply")>;
+using remove = caf::atom_constant<caf::atom("remove")>;
+using synced = caf::atom_constant<caf::atom("synced")>;
+/// Internal: a transport result or stream chunk arrived for request/stream `id`.
+using response = caf::atom_constant<caf::atom("response")>;
+using chunk = caf::atom_constant<caf::atom("chunk")>;
+using stream_end = caf::atom_constant<caf::atom("streamend")>;
+using stream_head = caf::atom_constant<caf::atom("streamhead")>;
+/// Internal: a timer fired (retry, backoff, rate limit).
+using retry = caf::atom_constant<caf::atom("retry")>;
+using tick = caf::atom_constant<caf::atom("tick")>;
+/// Reconcile an object.
+using reconcile = caf::atom_constant<caf::atom("reconcile")>;
+/// Generic acknowledgement.
+using ok = caf::atom_constant<caf::atom("ok")>;
+
+} // namespace kelos::atom
