@@ -1,0 +1,1315 @@
+#include "k8s/apiserver/object_store.hpp"
+
+#include "k8s/apiserver/event_log.hpp"
+#include "k8s/apiserver/names.hpp"
+#include "k8s/apiserver/wal.hpp"
+#include "k8s/kinds.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+namespace kelos::apiserver {
+
+namespace {
+
+constexpr std::string_view finalizer_orphan = "orphan";
+constexpr std::string_view finalizer_foreground = "foregroundDeletion";
+
+using object_ptr = std::shared_ptr<const json>;
+
+std::string key_of(std::string_view ns, std::string_view name) {
+  std::string k(ns);
+  k += '/';
+  k += name;
+  return k;
+}
+
+std::string coll_name(std::string_view group, std::string_view plural) {
+  return std::string(plural) + "." + std::string(group);
+}
+
+const json& meta_of(const json& obj) {
+  static const json empty = json::object();
+  auto it = obj.find("metadata");
+  return it != obj.end() && it->is_object() ? *it : empty;
+}
+
+std::string meta_string(const json& obj, const char* field) {
+  return k8s::get_string(meta_of(obj), field);
+}
+
+json& meta_mut(json& obj) {
+  json& m = obj["metadata"];
+  if (!m.is_object())
+    m = json::object();
+  return m;
+}
+
+bool is_deleting(const json& obj) {
+  auto& m = meta_of(obj);
+  auto it = m.find("deletionTimestamp");
+  return it != m.end() && !it->is_null();
+}
+
+std::vector<std::string> finalizers_of(const json& obj) {
+  std::vector<std::string> out;
+  auto& m = meta_of(obj);
+  if (auto it = m.find("finalizers"); it != m.end() && it->is_array())
+    for (auto& f : *it)
+      if (f.is_string())
+        out.push_back(f.get<std::string>());
+  return out;
+}
+
+void set_finalizers(json& obj, const std::vector<std::string>& fins) {
+  json& m = meta_mut(obj);
+  if (fins.empty())
+    m.erase("finalizers");
+  else
+    m["finalizers"] = fins;
+}
+
+struct owner_ref_view {
+  std::string uid;
+  bool block = false;
+};
+
+std::vector<owner_ref_view> owners_of(const json& obj) {
+  std::vector<owner_ref_view> out;
+  auto& m = meta_of(obj);
+  if (auto it = m.find("ownerReferences"); it != m.end() && it->is_array())
+    for (auto& r : *it)
+      if (r.is_object() && !k8s::get_string(r, "uid").empty())
+        out.push_back({k8s::get_string(r, "uid"), k8s::get_bool(r, "blockOwnerDeletion")});
+  return out;
+}
+
+int64_t parse_rv(std::string_view s, bool& ok) {
+  ok = !s.empty() && s.size() < 19
+       && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!ok)
+    return 0;
+  return std::stoll(std::string(s));
+}
+
+// The part of an object that `metadata.generation` tracks: everything but metadata and,
+// when the resource has a status subresource, status.
+json generation_content(const json& obj, bool has_status) {
+  json c = obj;
+  c.erase("metadata");
+  if (has_status)
+    c.erase("status");
+  return c;
+}
+
+// Watch event for one watcher, applying the selector-transition rules.
+std::optional<watch_event> transition(const object_filter& f, watch_event_type type,
+                                      const object_ptr& obj, const object_ptr& prev, int64_t rv) {
+  switch (type) {
+    case watch_event_type::added:
+      if (f.matches(*obj))
+        return watch_event{watch_event_type::added, obj, rv};
+      return std::nullopt;
+    case watch_event_type::deleted:
+      if (f.matches(*obj))
+        return watch_event{watch_event_type::deleted, obj, rv};
+      return std::nullopt;
+    case watch_event_type::modified: {
+      bool now = f.matches(*obj);
+      bool before = prev && f.matches(*prev);
+      if (now && before)
+        return watch_event{watch_event_type::modified, obj, rv};
+      if (now)
+        return watch_event{watch_event_type::added, obj, rv};
+      if (before) // previous content, new RV (set by wire_object)
+        return watch_event{watch_event_type::deleted, prev, rv};
+      return std::nullopt;
+    }
+    default: return std::nullopt;
+  }
+}
+
+struct watcher {
+  std::shared_ptr<watch_stream> stream;
+  object_filter filter;
+  bool bookmarks = false;
+  std::string kind;
+  std::string api_version;
+};
+
+struct collection {
+  uint32_t id = 0;
+  resource_info info;
+  std::map<std::string, object_ptr> objects;
+  admission_hook hook;
+  std::vector<std::shared_ptr<watcher>> watchers;
+};
+
+struct uid_ref {
+  uint32_t coll = 0;
+  std::string key;
+};
+
+struct gc_item {
+  bool owner_gone = false; // else: examine (coll, key)
+  uint32_t coll = 0;
+  std::string key;
+  std::string uid;
+};
+
+bool is_namespace(const collection& c) {
+  return c.info.group.empty() && c.info.plural == "namespaces";
+}
+
+const resource_info& namespace_info() {
+  static const resource_info info = [] {
+    for (auto& r : k8s::builtin_resources())
+      if (r.group.empty() && r.plural == "namespaces")
+        return r;
+    return resource_info{"", "v1", "Namespace", "namespaces", "namespace", false, {}, {}, {}};
+  }();
+  return info;
+}
+
+std::string encode_continue(int64_t rv, const std::string& start) {
+  json j = {{"v", "meta.k8s.io/v1"}, {"rv", rv}, {"start", start}};
+  return k8s::base64_encode(j.dump());
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------
+
+struct object_store::impl {
+  store_config cfg;
+  mutable std::mutex mu;
+  int64_t rev = 0;
+  std::map<std::string, std::unique_ptr<collection>> collections;
+  std::vector<collection*> by_id;
+  std::unordered_map<std::string, uid_ref> uids;
+  std::unordered_map<std::string, std::set<std::pair<uint32_t, std::string>>> dependents;
+  event_log log;
+  std::unique_ptr<wal> durable;
+  std::deque<gc_item> gc_queue;
+  change_hook on_change;
+  std::deque<std::pair<resource_info, watch_event>> hook_queue;
+  std::mutex hook_mu;
+  int64_t wal_failures = 0;
+
+  explicit impl(store_config c) : cfg(std::move(c)), log(cfg.event_log_capacity, 0) {}
+
+  std::string now_text() const {
+    return k8s::format_time(cfg.clock ? cfg.clock() : k8s::now());
+  }
+
+  collection& coll(const resource_info& res) {
+    auto name = coll_name(res.group, res.plural);
+    auto it = collections.find(name);
+    if (it == collections.end()) {
+      auto c = std::make_unique<collection>();
+      c->id = static_cast<uint32_t>(by_id.size());
+      c->info = res;
+      by_id.push_back(c.get());
+      it = collections.emplace(name, std::move(c)).first;
+    } else if (!res.kind.empty()) {
+      it->second->info = res; // callers know the full resource (subresources, version)
+    }
+    return *it->second;
+  }
+
+  collection* find_coll(std::string_view group, std::string_view plural) {
+    auto it = collections.find(coll_name(group, plural));
+    return it == collections.end() ? nullptr : it->second.get();
+  }
+
+  object_ptr find(const collection& c, const std::string& key) const {
+    auto it = c.objects.find(key);
+    return it == c.objects.end() ? nullptr : it->second;
+  }
+
+  object_ptr find_namespace(std::string_view ns) {
+    auto* c = find_coll("", "namespaces");
+    return c ? find(*c, key_of("", ns)) : nullptr;
+  }
+
+  bool owner_exists(const std::string& uid, std::string_view dependent_ns) const {
+    auto it = uids.find(uid);
+    if (it == uids.end())
+      return false;
+    auto* c = by_id[it->second.coll];
+    // A namespaced owner must live in the dependent's namespace (upstream GC rule).
+    if (c->info.namespaced) {
+      auto obj = find(*c, it->second.key);
+      return obj && meta_string(*obj, "namespace") == dependent_ns;
+    }
+    return true;
+  }
+
+  // --- indexes -----------------------------------------------------------------------
+
+  void index_remove(const collection& c, const std::string& key, const json& obj) {
+    uids.erase(meta_string(obj, "uid"));
+    for (auto& o : owners_of(obj)) {
+      auto it = dependents.find(o.uid);
+      if (it != dependents.end()) {
+        it->second.erase({c.id, key});
+        if (it->second.empty())
+          dependents.erase(it);
+      }
+    }
+  }
+
+  void index_add(const collection& c, const std::string& key, const json& obj) {
+    auto uid = meta_string(obj, "uid");
+    if (!uid.empty())
+      uids[uid] = {c.id, key};
+    for (auto& o : owners_of(obj))
+      dependents[o.uid].insert({c.id, key});
+  }
+
+  // --- commit --------------------------------------------------------------------------
+
+  void fan_out(collection& c, watch_event_type type, const object_ptr& obj,
+               const object_ptr& prev, int64_t rv) {
+    bool any_closed = false;
+    for (auto& w : c.watchers) {
+      auto ev = transition(w->filter, type, obj, prev, rv);
+      if (ev && !w->stream->push(std::move(*ev)))
+        any_closed = true;
+      else if (!ev && w->stream->closed())
+        any_closed = true;
+    }
+    if (any_closed)
+      std::erase_if(c.watchers, [](auto& w) { return w->stream->closed(); });
+  }
+
+  void after_commit(collection& c, watch_event_type type, const object_ptr& obj,
+                    const object_ptr& prev, int64_t rv) {
+    log.append({rv, type, c.id, key_of(meta_string(*obj, "namespace"), meta_string(*obj, "name")),
+                obj, prev});
+    fan_out(c, type, obj, prev, rv);
+    if (on_change)
+      hook_queue.emplace_back(c.info, watch_event{type, obj, rv});
+    if (durable && cfg.compact_every > 0 && durable->records_since_snapshot() >= cfg.compact_every)
+      (void)snapshot_locked();
+  }
+
+  // Queues GC work that a change to (or removal of) `obj` may unblock.
+  void gc_triggers(const collection& c, const std::string& key, const json& obj, bool removed,
+                   const json* prev) {
+    if (removed) {
+      auto uid = meta_string(obj, "uid");
+      if (dependents.count(uid))
+        gc_queue.push_back({true, 0, {}, uid});
+    } else if (is_deleting(obj)) {
+      gc_queue.push_back({false, c.id, key, {}});
+    }
+    // Owners waiting in foreground deletion re-check their blocking dependents.
+    auto examine_owners = [&](const json& o) {
+      for (auto& ref : owners_of(o)) {
+        auto it = uids.find(ref.uid);
+        if (it == uids.end())
+          continue;
+        auto owner = find(*by_id[it->second.coll], it->second.key);
+        if (owner && is_deleting(*owner))
+          gc_queue.push_back({false, it->second.coll, it->second.key, {}});
+      }
+    };
+    examine_owners(obj);
+    if (prev)
+      examine_owners(*prev);
+    if (c.info.namespaced) {
+      auto ns = meta_string(obj, "namespace");
+      auto nso = find_namespace(ns);
+      if (nso && is_deleting(*nso))
+        gc_queue.push_back({false, find_coll("", "namespaces")->id, key_of("", ns), {}});
+    }
+  }
+
+  api_result<object_ptr> commit_put(collection& c, const std::string& key, json obj) {
+    int64_t rv = rev + 1;
+    meta_mut(obj)["resourceVersion"] = std::to_string(rv);
+    auto sp = std::make_shared<const json>(std::move(obj));
+    if (durable) {
+      wal_record r{wal_record::kind::put, rv, c.info.group, c.info.plural, {}, {}, sp};
+      if (auto ok = durable->append(r); !ok) {
+        ++wal_failures;
+        return api_error::internal(ok.error().message);
+      }
+    }
+    rev = rv;
+    object_ptr prev;
+    auto it = c.objects.find(key);
+    if (it != c.objects.end()) {
+      prev = it->second;
+      index_remove(c, key, *prev);
+      it->second = sp;
+    } else {
+      c.objects.emplace(key, sp);
+    }
+    index_add(c, key, *sp);
+    after_commit(c, prev ? watch_event_type::modified : watch_event_type::added, sp, prev, rv);
+    gc_triggers(c, key, *sp, false, prev.get());
+    return sp;
+  }
+
+  api_result<object_ptr> commit_delete(collection& c, const std::string& key) {
+    auto it = c.objects.find(key);
+    if (it == c.objects.end())
+      return api_error::internal("object vanished during delete");
+    object_ptr prev = it->second;
+    int64_t rv = rev + 1;
+    if (durable) {
+      wal_record r{wal_record::kind::remove, rv, c.info.group, c.info.plural,
+                   meta_string(*prev, "namespace"), meta_string(*prev, "name"), nullptr};
+      if (auto ok = durable->append(r); !ok) {
+        ++wal_failures;
+        return api_error::internal(ok.error().message);
+      }
+    }
+    rev = rv;
+    json last = *prev;
+    meta_mut(last)["resourceVersion"] = std::to_string(rv);
+    auto sp = std::make_shared<const json>(std::move(last));
+    index_remove(c, key, *prev);
+    c.objects.erase(it);
+    after_commit(c, watch_event_type::deleted, sp, prev, rv);
+    gc_triggers(c, key, *sp, true, nullptr);
+    return sp;
+  }
+
+  kelos::expected<void> snapshot_locked() {
+    if (!durable)
+      return {};
+    return durable->write_snapshot(rev, [&](const std::function<void(const wal_record&)>& emit) {
+      for (auto* c : by_id)
+        for (auto& [key, obj] : c->objects)
+          emit(wal_record{wal_record::kind::put, rev, c->info.group, c->info.plural, {}, {}, obj});
+    });
+  }
+
+  // --- built-in defaults ------------------------------------------------------------------
+
+  void builtin_defaults(const collection& c, json& obj, bool creating) {
+    const auto& info = c.info;
+    if (info.group.empty() && info.plural == "secrets") {
+      if (auto it = obj.find("stringData"); it != obj.end()) {
+        if (it->is_object()) {
+          json& data = obj["data"];
+          if (!data.is_object())
+            data = json::object();
+          for (auto& [k, v] : it->items())
+            if (v.is_string())
+              data[k] = k8s::base64_encode(v.get<std::string>());
+        }
+        obj.erase("stringData");
+      }
+      if (k8s::get_string(obj, "type").empty())
+        obj["type"] = "Opaque";
+    }
+    if (!creating)
+      return;
+    if (info.group.empty() && info.plural == "namespaces") {
+      obj["status"] = {{"phase", "Active"}};
+      json& spec = obj["spec"];
+      if (!spec.is_object())
+        spec = json::object();
+      if (!spec.contains("finalizers"))
+        spec["finalizers"] = json::array({"kubernetes"});
+    } else if (info.group.empty() && info.plural == "pods") {
+      obj["status"] = {{"phase", "Pending"}};
+    } else if (info.group == "batch" && info.plural == "jobs") {
+      json& spec = obj["spec"];
+      if (!spec.is_object())
+        spec = json::object();
+      auto uid = meta_string(obj, "uid");
+      auto name = meta_string(obj, "name");
+      if (!k8s::get_bool(spec, "manualSelector") && !spec.contains("selector"))
+        spec["selector"] = {{"matchLabels", {{"batch.kubernetes.io/controller-uid", uid}}}};
+      json& tmeta = spec["template"]["metadata"];
+      if (!tmeta.is_object())
+        tmeta = json::object();
+      json& labels = tmeta["labels"];
+      if (!labels.is_object())
+        labels = json::object();
+      for (auto [k, v] : {std::pair{"batch.kubernetes.io/controller-uid", uid},
+                          std::pair{"batch.kubernetes.io/job-name", name},
+                          std::pair{"controller-uid", uid}, std::pair{"job-name", name}})
+        if (!labels.contains(k))
+          labels[k] = v;
+      for (auto [k, v] : {std::pair{"parallelism", 1}, std::pair{"completions", 1},
+                          std::pair{"backoffLimit", 6}})
+        if (!spec.contains(k))
+          spec[k] = v;
+    }
+  }
+
+  // --- create ------------------------------------------------------------------------------
+
+  api_result<write_result> create_locked(collection& c, std::string_view ns_in, json obj,
+                                         const write_options& opts) {
+    const auto& res = c.info;
+    if (!obj.is_object())
+      return api_error::bad_request("the body of the request must be a JSON object");
+    if (obj.contains("metadata") && !obj["metadata"].is_object())
+      return api_error::bad_request("metadata must be an object");
+    json& m = meta_mut(obj);
+    std::string ns = res.namespaced ? std::string(ns_in) : std::string();
+    if (res.namespaced) {
+      auto body_ns = k8s::get_string(m, "namespace");
+      if (ns.empty())
+        ns = body_ns;
+      if (ns.empty())
+        return api_error::bad_request("the server could not find the requested resource: a "
+                                      "namespace is required for " + res.qualified_plural());
+      if (!body_ns.empty() && body_ns != ns)
+        return api_error::bad_request(
+          "the namespace of the provided object does not match the namespace sent on the request");
+      m["namespace"] = ns;
+    } else {
+      m.erase("namespace");
+    }
+    std::string name = k8s::get_string(m, "name");
+    std::string generate = k8s::get_string(m, "generateName");
+    if (name.empty() && generate.empty())
+      return api_error::invalid(res, "", {{"FieldValueRequired",
+                                           "Required value: name or generateName is required",
+                                           "metadata.name"}});
+    if (res.namespaced) {
+      auto nso = find_namespace(ns);
+      if (!nso)
+        return api_error::not_found(namespace_info(), ns);
+      if (is_deleting(*nso))
+        return api_error::forbidden(res, name.empty() ? generate : name,
+                                    "unable to create new content in namespace " + ns
+                                      + " because it is being terminated");
+    }
+    // generateName: upstream retries collisions (RetryGenerateName); under our lock one
+    // check per candidate is definitive.
+    bool generated = name.empty();
+    for (int attempt = 0; name.empty() || (generated && c.objects.count(key_of(ns, name))); ++attempt) {
+      if (attempt >= 8)
+        return api_error::already_exists(res, name);
+      name = generate_name(generate);
+    }
+    auto check = (res.group.empty() && res.plural == "namespaces") ? check_dns1123_label(name)
+                                                                     : check_dns1123_subdomain(name);
+    if (check)
+      return api_error::invalid(res, name, {{"FieldValueInvalid",
+                                             "Invalid value: \"" + name + "\": " + *check,
+                                             "metadata.name"}});
+    std::string key = key_of(ns, name);
+    if (c.objects.count(key))
+      return api_error::already_exists(res, name);
+    m["name"] = name;
+    // Server-managed metadata: whatever the client sent is replaced.
+    m["uid"] = new_uid();
+    m["creationTimestamp"] = now_text();
+    m["generation"] = 1;
+    for (auto f : {"resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"})
+      m.erase(f);
+    if (!obj.contains("apiVersion"))
+      obj["apiVersion"] = res.api_version();
+    if (!obj.contains("kind"))
+      obj["kind"] = res.kind;
+    if (res.has_subresource("status"))
+      obj.erase("status");
+    builtin_defaults(c, obj, true);
+    if (c.hook) {
+      admission_context ctx{admission_operation::create, &c.info, opts.subresource,
+                            opts.field_manager, opts.dry_run};
+      auto admitted = c.hook(std::move(obj), nullptr, ctx);
+      if (!admitted)
+        return std::move(admitted).error();
+      obj = std::move(*admitted);
+    }
+    if (opts.dry_run)
+      return write_result{std::make_shared<const json>(std::move(obj)), true, false};
+    auto stored = commit_put(c, key, std::move(obj));
+    if (!stored)
+      return std::move(stored).error();
+    return write_result{*stored, true, false};
+  }
+
+  // --- update ------------------------------------------------------------------------------
+
+  api_result<write_result> update_locked(collection& c, const std::string& ns,
+                                         const std::string& name, const object_ptr& cur,
+                                         json desired, const write_options& opts) {
+    const auto& res = c.info;
+    if (!desired.is_object())
+      return api_error::bad_request("the body of the request must be a JSON object");
+    if (desired.contains("metadata") && !desired["metadata"].is_object())
+      return api_error::bad_request("metadata must be an object");
+    const json& dm = meta_of(desired);
+    auto body_name = k8s::get_string(dm, "name");
+    if (!body_name.empty() && body_name != name)
+      return api_error::bad_request("the name of the object (" + body_name
+                                    + ") does not match the name on the URL (" + name + ")");
+    auto body_ns = k8s::get_string(dm, "namespace");
+    if (res.namespaced && !body_ns.empty() && body_ns != ns)
+      return api_error::bad_request(
+        "the namespace of the provided object does not match the namespace sent on the request");
+    auto body_rv = k8s::get_string(dm, "resourceVersion");
+    const json& cm = meta_of(*cur);
+    if (!body_rv.empty() && body_rv != k8s::get_string(cm, "resourceVersion"))
+      return api_error::conflict(res, name);
+    bool has_status = res.has_subresource("status");
+    json next;
+    if (opts.subresource == "status") {
+      // /status changes status only (metadata is reset as upstream's
+      // ResetObjectMetaForStatus does, except managedFields).
+      next = *cur;
+      if (auto it = desired.find("status"); it != desired.end())
+        next["status"] = *it;
+      else
+        next.erase("status");
+      if (auto it = dm.find("managedFields"); it != dm.end())
+        meta_mut(next)["managedFields"] = *it;
+    } else {
+      next = std::move(desired);
+      if (has_status) {
+        if (auto it = cur->find("status"); it != cur->end())
+          next["status"] = *it;
+        else
+          next.erase("status");
+      }
+      json& m = meta_mut(next);
+      for (auto f : {"uid", "creationTimestamp", "generation", "deletionTimestamp",
+                     "deletionGracePeriodSeconds", "generateName"}) {
+        if (auto it = cm.find(f); it != cm.end())
+          m[f] = *it;
+        else
+          m.erase(f);
+      }
+      m.erase("selfLink");
+      m["name"] = name;
+      if (res.namespaced)
+        m["namespace"] = ns;
+      else
+        m.erase("namespace");
+      if (!next.contains("apiVersion") && cur->contains("apiVersion"))
+        next["apiVersion"] = (*cur)["apiVersion"];
+      if (!next.contains("kind") && cur->contains("kind"))
+        next["kind"] = (*cur)["kind"];
+      if (is_deleting(*cur)) {
+        auto old_f = finalizers_of(*cur);
+        std::vector<std::string> added;
+        for (auto& f : finalizers_of(next))
+          if (std::find(old_f.begin(), old_f.end(), f) == old_f.end())
+            added.push_back(f);
+        if (!added.empty()) {
+          std::string list;
+          for (size_t i = 0; i < added.size(); ++i)
+            list += (i ? ", \"" : "\"") + added[i] + "\"";
+          return api_error::invalid(
+            res, name, {{"FieldValueForbidden",
+                         "Forbidden: no new finalizers can be added if the object is being "
+                         "deleted, found new finalizers []string{" + list + "}",
+                         "metadata.finalizers"}});
+        }
+      }
+      builtin_defaults(c, next, false);
+    }
+    meta_mut(next)["resourceVersion"] = k8s::get_string(cm, "resourceVersion");
+    if (c.hook) {
+      admission_context ctx{admission_operation::update, &c.info, opts.subresource,
+                            opts.field_manager, opts.dry_run};
+      auto admitted = c.hook(std::move(next), cur.get(), ctx);
+      if (!admitted)
+        return std::move(admitted).error();
+      next = std::move(*admitted);
+      meta_mut(next)["resourceVersion"] = k8s::get_string(cm, "resourceVersion");
+    }
+    if (generation_content(next, has_status) != generation_content(*cur, has_status))
+      meta_mut(next)["generation"] = k8s::get_int(cm, "generation", 0) + 1;
+    if (next == *cur)
+      return write_result{cur, false, true};
+    if (opts.dry_run)
+      return write_result{std::make_shared<const json>(std::move(next)), false, false};
+    std::string key = key_of(res.namespaced ? ns : "", name);
+    if (is_deleting(next) && finalizers_of(next).empty() && !is_namespace(c)) {
+      // Removing the last finalizer of a deleting object deletes it.
+      auto stored = commit_put(c, key, std::move(next));
+      if (!stored)
+        return std::move(stored).error();
+      auto gone = commit_delete(c, key);
+      if (!gone)
+        return std::move(gone).error();
+      return write_result{*gone, false, false};
+    }
+    auto stored = commit_put(c, key, std::move(next));
+    if (!stored)
+      return std::move(stored).error();
+    return write_result{*stored, false, false};
+  }
+
+  // --- delete ------------------------------------------------------------------------------
+
+  api_result<delete_result> delete_locked(collection& c, const std::string& key,
+                                          const delete_options& opts) {
+    const auto& res = c.info;
+    auto cur = find(c, key);
+    if (!cur)
+      return api_error::not_found(res, key.substr(key.find('/') + 1));
+    auto name = meta_string(*cur, "name");
+    if (opts.precondition_uid && *opts.precondition_uid != meta_string(*cur, "uid"))
+      return api_error::conflict(res, name,
+                                 "Precondition failed: UID in precondition: "
+                                   + *opts.precondition_uid + ", UID in object meta: "
+                                   + meta_string(*cur, "uid"));
+    if (opts.precondition_resource_version
+        && *opts.precondition_resource_version != meta_string(*cur, "resourceVersion"))
+      return api_error::conflict(res, name,
+                                 "Precondition failed: ResourceVersion in precondition: "
+                                   + *opts.precondition_resource_version
+                                   + ", ResourceVersion in object meta: "
+                                   + meta_string(*cur, "resourceVersion"));
+    if (is_deleting(*cur))
+      return delete_result{cur, false}; // a repeated DELETE changes nothing
+    json next = *cur;
+    bool is_namespace = res.group.empty() && res.plural == "namespaces";
+    auto fins = finalizers_of(next);
+    std::string policy = opts.propagation_policy;
+    if (policy.empty() && res.group == "batch" && res.plural == "jobs")
+      policy = "Orphan"; // batch/v1 Jobs default to orphaning their pods, as upstream
+    auto drop = [&](std::string_view f) { std::erase(fins, std::string(f)); };
+    auto add = [&](std::string_view f) {
+      if (std::find(fins.begin(), fins.end(), f) == fins.end())
+        fins.emplace_back(f);
+    };
+    if (policy == "Foreground") {
+      drop(finalizer_orphan);
+      add(finalizer_foreground);
+    } else if (policy == "Orphan") {
+      drop(finalizer_foreground);
+      add(finalizer_orphan);
+    } else if (policy == "Background" || policy.empty()) {
+      drop(finalizer_orphan);
+      drop(finalizer_foreground);
+    } else {
+      return api_error::bad_request("propagationPolicy: Unsupported value: \"" + policy
+                                    + "\": supported values: \"Foreground\", \"Background\", "
+                                      "\"Orphan\"");
+    }
+    // Only add GC finalizers when there is something to orphan / wait for.
+    auto uid = meta_string(next, "uid");
+    if (!dependents.count(uid)) {
+      drop(finalizer_orphan);
+      drop(finalizer_foreground);
+    }
+    if (fins.empty() && !is_namespace) {
+      if (opts.dry_run)
+        return delete_result{cur, true};
+      auto gone = commit_delete(c, key);
+      if (!gone)
+        return std::move(gone).error();
+      return delete_result{*gone, true};
+    }
+    set_finalizers(next, fins);
+    json& m = meta_mut(next);
+    m["deletionTimestamp"] = now_text();
+    m["deletionGracePeriodSeconds"] = 0;
+    m["generation"] = k8s::get_int(m, "generation", 0) + 1;
+    if (is_namespace)
+      next["status"]["phase"] = "Terminating";
+    if (opts.dry_run)
+      return delete_result{std::make_shared<const json>(std::move(next)), false};
+    auto stored = commit_put(c, key, std::move(next));
+    if (!stored)
+      return std::move(stored).error();
+    return delete_result{*stored, false};
+  }
+
+  // --- garbage collection ----------------------------------------------------------------
+
+  void gc_delete(collection& c, const std::string& key) {
+    (void)delete_locked(c, key, delete_options{"Background", {}, {}, false});
+  }
+
+  void gc_update(collection& c, const std::string& key, json next) {
+    auto cur = find(c, key);
+    if (!cur || next == *cur)
+      return;
+    if (is_deleting(next) && finalizers_of(next).empty() && !is_namespace(c)) {
+      if (commit_put(c, key, std::move(next)))
+        (void)commit_delete(c, key);
+      return;
+    }
+    (void)commit_put(c, key, std::move(next));
+  }
+
+  void remove_owner_refs(collection& c, const std::string& key, const std::string& owner_uid,
+                         bool only_absent) {
+    auto cur = find(c, key);
+    if (!cur)
+      return;
+    json next = *cur;
+    json& m = meta_mut(next);
+    auto dep_ns = meta_string(next, "namespace");
+    json kept = json::array();
+    for (auto& r : m["ownerReferences"]) {
+      auto uid = k8s::get_string(r, "uid");
+      bool drop = only_absent ? !owner_exists(uid, dep_ns) : uid == owner_uid;
+      if (!drop)
+        kept.push_back(r);
+    }
+    if (kept.empty())
+      m.erase("ownerReferences");
+    else
+      m["ownerReferences"] = std::move(kept);
+    gc_update(c, key, std::move(next));
+  }
+
+  void gc_owner_gone(const std::string& uid) {
+    auto it = dependents.find(uid);
+    if (it == dependents.end())
+      return;
+    auto deps = it->second; // copy: the loop edits the index
+    for (auto& [cid, key] : deps) {
+      auto& c = *by_id[cid];
+      auto obj = find(c, key);
+      if (!obj)
+        continue;
+      auto ns = meta_string(*obj, "namespace");
+      bool any_alive = false;
+      for (auto& ref : owners_of(*obj))
+        any_alive = any_alive || owner_exists(ref.uid, ns);
+      if (any_alive)
+        remove_owner_refs(c, key, uid, true);
+      else
+        gc_delete(c, key);
+    }
+  }
+
+  void gc_examine(uint32_t cid, const std::string& key) {
+    auto& c = *by_id[cid];
+    auto obj = find(c, key);
+    if (!obj || !is_deleting(*obj))
+      return;
+    auto uid = meta_string(*obj, "uid");
+    auto fins = finalizers_of(*obj);
+    auto has = [&](std::string_view f) { return std::find(fins.begin(), fins.end(), f) != fins.end(); };
+    if (c.info.group.empty() && c.info.plural == "namespaces") {
+      auto ns = meta_string(*obj, "name");
+      for (auto* other : by_id) {
+        if (!other->info.namespaced)
+          continue;
+        std::vector<std::string> keys;
+        for (auto it = other->objects.lower_bound(ns + "/");
+             it != other->objects.end() && it->first.compare(0, ns.size() + 1, ns + "/") == 0; ++it)
+          keys.push_back(it->first);
+        for (auto& k : keys)
+          gc_delete(*other, k);
+      }
+      // Re-check after the deletions above (objects without finalizers are gone now).
+      for (auto* other : by_id) {
+        if (!other->info.namespaced)
+          continue;
+        auto it = other->objects.lower_bound(ns + "/");
+        if (it != other->objects.end() && it->first.compare(0, ns.size() + 1, ns + "/") == 0)
+          return;
+      }
+      if (fins.empty() && find(c, key))
+        (void)commit_delete(c, key);
+      return;
+    }
+    if (has(finalizer_orphan)) {
+      if (auto it = dependents.find(uid); it != dependents.end()) {
+        auto deps = it->second;
+        for (auto& [dcid, dkey] : deps)
+          remove_owner_refs(*by_id[dcid], dkey, uid, false);
+      }
+      json next = *find(c, key);
+      std::erase(fins, std::string(finalizer_orphan));
+      set_finalizers(next, fins);
+      gc_update(c, key, std::move(next));
+      return;
+    }
+    if (has(finalizer_foreground)) {
+      bool blocked = false;
+      if (auto it = dependents.find(uid); it != dependents.end()) {
+        auto deps = it->second;
+        for (auto& [dcid, dkey] : deps) {
+          auto& dc = *by_id[dcid];
+          auto dep = find(dc, dkey);
+          if (!dep)
+            continue;
+          if (!is_deleting(*dep))
+            gc_delete(dc, dkey);
+          if (auto still = find(dc, dkey))
+            for (auto& ref : owners_of(*still))
+              blocked = blocked || (ref.uid == uid && ref.block);
+        }
+      }
+      if (blocked)
+        return;
+      auto cur = find(c, key);
+      if (!cur)
+        return;
+      json next = *cur;
+      std::erase(fins, std::string(finalizer_foreground));
+      set_finalizers(next, fins);
+      gc_update(c, key, std::move(next));
+    }
+  }
+
+  void run_gc() {
+    // Bounded: every step either commits (finite work per object) or does nothing.
+    size_t steps = 0;
+    while (!gc_queue.empty() && ++steps < 1000000) {
+      gc_item item = std::move(gc_queue.front());
+      gc_queue.pop_front();
+      if (item.owner_gone)
+        gc_owner_gone(item.uid);
+      else
+        gc_examine(item.coll, item.key);
+    }
+  }
+
+  // --- change hooks (outside the main lock) -------------------------------------------------
+
+  void drain_hooks(std::unique_lock<std::mutex>& lock) {
+    if (hook_queue.empty()) {
+      lock.unlock();
+      return;
+    }
+    lock.unlock();
+    thread_local bool draining = false;
+    if (draining)
+      return; // a hook wrote to the store: the outer loop delivers it, in order
+    std::lock_guard hl(hook_mu);
+    draining = true;
+    for (;;) {
+      std::deque<std::pair<resource_info, watch_event>> batch;
+      change_hook hook;
+      {
+        std::lock_guard l(mu);
+        batch.swap(hook_queue);
+        hook = on_change;
+      }
+      if (batch.empty())
+        break;
+      if (hook)
+        for (auto& [info, ev] : batch)
+          hook(info, ev);
+    }
+    draining = false;
+  }
+
+  // --- reads -----------------------------------------------------------------------------
+
+  // The collection's objects as of `rv` (rv within the event log).
+  std::map<std::string, object_ptr> state_at(const collection& c, int64_t at) const {
+    std::map<std::string, object_ptr> snap = c.objects;
+    size_t first = log.first_after(at);
+    for (size_t i = log.size(); i-- > first;) {
+      const auto& e = log.at(i);
+      if (e.collection != c.id)
+        continue;
+      if (e.type == watch_event_type::added)
+        snap.erase(e.key);
+      else
+        snap[e.key] = e.prev;
+    }
+    return snap;
+  }
+};
+
+// ---------------------------------------------------------------------------------------
+
+object_store::object_store(store_config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
+  if (impl_->cfg.create_default_namespaces) {
+    auto& ns = impl_->coll(namespace_info());
+    for (auto name : {"default", "kube-system", "kube-public", "kube-node-lease"})
+      if (!ns.objects.count(key_of("", name)))
+        (void)impl_->create_locked(ns, "", json{{"metadata", {{"name", name}}}}, {});
+  }
+}
+
+object_store::~object_store() = default;
+
+kelos::expected<std::unique_ptr<object_store>> object_store::open(store_config cfg,
+                                                                  recovery_report* report) {
+  bool create_ns = cfg.create_default_namespaces;
+  cfg.create_default_namespaces = false;
+  auto store = std::unique_ptr<object_store>(new object_store(cfg));
+  auto& d = *store->impl_;
+  d.cfg.create_default_namespaces = create_ns;
+  wal_recovery rec;
+  if (!d.cfg.data_dir.empty()) {
+    auto on_record = [&](const wal_record& r) {
+      collection* c = d.find_coll(r.group, r.plural);
+      if (!c) {
+        resource_info info;
+        info.group = r.group;
+        info.plural = r.plural;
+        if (r.object) {
+          auto [g, v] = k8s::split_api_version(k8s::get_string(*r.object, "apiVersion"));
+          info.version = v;
+          info.kind = k8s::get_string(*r.object, "kind");
+        }
+        info.namespaced = !r.namespace_.empty();
+        c = &d.coll(info);
+      }
+      std::string key = key_of(r.namespace_, r.name);
+      if (auto it = c->objects.find(key); it != c->objects.end()) {
+        d.index_remove(*c, key, *it->second);
+        c->objects.erase(it);
+      }
+      if (r.op == wal_record::kind::put) {
+        c->objects.emplace(key, r.object);
+        d.index_add(*c, key, *r.object);
+      }
+      d.rev = std::max(d.rev, r.rv);
+    };
+    auto w = wal::open(d.cfg.data_dir, d.cfg.fsync, on_record, rec);
+    if (!w)
+      return w.error();
+    d.durable = std::move(*w);
+    d.rev = std::max(d.rev, rec.snapshot_rv);
+  }
+  d.log.reset(d.rev);
+  if (create_ns) {
+    std::unique_lock lock(d.mu);
+    auto& ns = d.coll(namespace_info());
+    for (auto name : {"default", "kube-system", "kube-public", "kube-node-lease"})
+      if (!ns.objects.count(key_of("", name)))
+        (void)d.create_locked(ns, "", json{{"metadata", {{"name", name}}}}, {});
+  }
+  if (report) {
+    report->loaded_snapshot = rec.loaded_snapshot;
+    report->snapshot_objects = rec.snapshot_objects;
+    report->replayed_records = rec.replayed_records;
+    report->truncated_tail = rec.truncated_tail;
+    report->truncated_at = rec.truncated_at;
+    report->problem = rec.problem;
+    report->resource_version = d.rev;
+  }
+  return store;
+}
+
+int64_t object_store::current_rv() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->rev;
+}
+
+size_t object_store::size() const {
+  std::lock_guard lock(impl_->mu);
+  size_t n = 0;
+  for (auto* c : impl_->by_id)
+    n += c->objects.size();
+  return n;
+}
+
+kelos::expected<void> object_store::compact() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->snapshot_locked();
+}
+
+api_result<write_result> object_store::create(const resource_info& res, std::string_view ns,
+                                              json obj, const write_options& opts) {
+  std::unique_lock lock(impl_->mu);
+  auto& c = impl_->coll(res);
+  auto out = impl_->create_locked(c, ns, std::move(obj), opts);
+  impl_->run_gc();
+  impl_->drain_hooks(lock);
+  return out;
+}
+
+api_result<std::shared_ptr<const json>> object_store::get(const resource_info& res,
+                                                          std::string_view ns,
+                                                          std::string_view name) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->collections.find(coll_name(res.group, res.plural));
+  if (it != impl_->collections.end())
+    if (auto obj = impl_->find(*it->second, key_of(res.namespaced ? ns : "", name)))
+      return obj;
+  return api_error::not_found(res, name);
+}
+
+api_result<list_result> object_store::list(const resource_info& res, std::string_view ns,
+                                           const list_options& opts) const {
+  auto filter = make_filter(res, ns, opts.label_selector, opts.field_selector);
+  if (!filter)
+    return api_error::bad_request(filter.error().message);
+  if (opts.limit < 0)
+    return api_error::bad_request("limit must be non-negative");
+  std::lock_guard lock(impl_->mu);
+  auto& d = *impl_;
+  int64_t at = d.rev;
+  std::string start;
+  bool exact = false;
+  if (!opts.continue_token.empty()) {
+    if (!opts.resource_version.empty() && opts.resource_version != "0")
+      return api_error::bad_request("specifying resource version is not allowed when using continue");
+    auto raw = k8s::base64_decode(opts.continue_token);
+    json tok = raw ? json::parse(*raw, nullptr, false) : json();
+    if (!tok.is_object() || !tok.contains("rv") || !tok["rv"].is_number_integer()
+        || !tok.contains("start") || !tok["start"].is_string())
+      return api_error::bad_request("continue key is not valid: incorrect encoded start "
+                                    "resourceVersion (version meta.k8s.io/v1)");
+    at = tok["rv"].get<int64_t>();
+    start = tok["start"].get<std::string>();
+    exact = true;
+    if (at > d.rev || !d.log.covers(at))
+      return api_error::gone(
+        "The provided continue parameter is too old to display a consistent list result. You "
+        "can start a new list without the continue parameter, or use the continue token in this "
+        "response to retrieve the remainder of the results. Continuing with the provided token "
+        "results in an inconsistent list - objects that were created, modified, or deleted "
+        "between the time the first chunk was returned and now may show up in the list.");
+  } else if (!opts.resource_version.empty() && opts.resource_version != "0") {
+    bool ok = false;
+    int64_t want = parse_rv(opts.resource_version, ok);
+    if (!ok)
+      return api_error::bad_request("invalid resource version \"" + opts.resource_version + "\"");
+    if (opts.resource_version_match == "Exact"
+        || (opts.limit > 0 && opts.resource_version_match.empty())) {
+      if (want > d.rev)
+        return api_error{504, "Timeout",
+                         "Too large resource version: " + std::to_string(want)
+                           + ", current: " + std::to_string(d.rev),
+                         nullptr};
+      if (!d.log.covers(want))
+        return api_error::too_old_resource_version(want, d.log.floor());
+      at = want;
+      exact = true;
+    }
+  }
+  list_result out;
+  out.resource_version = std::to_string(at);
+  auto it_coll = d.collections.find(coll_name(res.group, res.plural));
+  if (it_coll == d.collections.end())
+    return out;
+  const collection& c = *it_coll->second;
+  std::map<std::string, object_ptr> past;
+  const auto* objects = &c.objects;
+  if (exact && at < d.rev) {
+    past = d.state_at(c, at);
+    objects = &past;
+  }
+  auto it = start.empty() ? objects->begin() : objects->upper_bound(start);
+  if (res.namespaced && !filter->namespace_.empty() && start.empty())
+    it = objects->lower_bound(filter->namespace_ + "/");
+  std::string last;
+  for (; it != objects->end(); ++it) {
+    if (!filter->matches(*it->second))
+      continue;
+    if (opts.limit > 0 && static_cast<int64_t>(out.items.size()) == opts.limit) {
+      out.continue_token = encode_continue(at, last);
+      int64_t remaining = 0;
+      for (; it != objects->end(); ++it)
+        remaining += filter->matches(*it->second) ? 1 : 0;
+      out.remaining_item_count = remaining;
+      break;
+    }
+    out.items.push_back(it->second);
+    last = it->first;
+  }
+  return out;
+}
+
+api_result<write_result> object_store::update(const resource_info& res, std::string_view ns,
+                                              std::string_view name, json obj,
+                                              const write_options& opts) {
+  std::unique_lock lock(impl_->mu);
+  auto& c = impl_->coll(res);
+  std::string nss = res.namespaced ? std::string(ns) : std::string();
+  auto cur = impl_->find(c, key_of(nss, name));
+  if (!cur)
+    return api_error::not_found(res, name);
+  auto out = impl_->update_locked(c, nss, std::string(name), cur, std::move(obj), opts);
+  impl_->run_gc();
+  impl_->drain_hooks(lock);
+  return out;
+}
+
+api_result<write_result> object_store::mutate(const resource_info& res, std::string_view ns,
+                                              std::string_view name, const mutate_fn& fn,
+                                              const write_options& opts, bool create_if_absent) {
+  std::unique_lock lock(impl_->mu);
+  auto& c = impl_->coll(res);
+  std::string nss = res.namespaced ? std::string(ns) : std::string();
+  auto cur = impl_->find(c, key_of(nss, name));
+  if (!cur && !create_if_absent)
+    return api_error::not_found(res, name);
+  auto desired = fn(cur.get());
+  if (!desired)
+    return std::move(desired).error();
+  api_result<write_result> out = api_error::internal("unreachable");
+  if (cur) {
+    out = impl_->update_locked(c, nss, std::string(name), cur, std::move(*desired), opts);
+  } else {
+    json obj = std::move(*desired);
+    if (obj.is_object()) {
+      json& m = meta_mut(obj);
+      auto body_name = k8s::get_string(m, "name");
+      if (!body_name.empty() && body_name != name)
+        return api_error::bad_request("the name of the object (" + body_name
+                                      + ") does not match the name on the URL ("
+                                      + std::string(name) + ")");
+      m["name"] = name;
+    }
+    out = impl_->create_locked(c, nss, std::move(obj), opts);
+  }
+  impl_->run_gc();
+  impl_->drain_hooks(lock);
+  return out;
+}
+
+api_result<delete_result> object_store::remove(const resource_info& res, std::string_view ns,
+                                               std::string_view name, const delete_options& opts) {
+  std::unique_lock lock(impl_->mu);
+  auto& c = impl_->coll(res);
+  auto key = key_of(res.namespaced ? ns : "", name);
+  if (!impl_->find(c, key))
+    return api_error::not_found(res, name);
+  auto out = impl_->delete_locked(c, key, opts);
+  impl_->run_gc();
+  // A delete held only by GC finalizers may have completed during the GC pass.
+  if (out && !out->removed && !impl_->find(c, key))
+    out->removed = true;
+  impl_->drain_hooks(lock);
+  return out;
+}
+
+api_result<std::vector<std::shared_ptr<const json>>> object_store::remove_collection(
+  const resource_info& res, std::string_view ns, const list_options& list_opts,
+  const delete_options& opts) {
+  auto filter = make_filter(res, ns, list_opts.label_selector, list_opts.field_selector);
+  if (!filter)
+    return api_error::bad_request(filter.error().message);
+  std::unique_lock lock(impl_->mu);
+  auto& c = impl_->coll(res);
+  std::vector<std::string> keys;
+  for (auto& [key, obj] : c.objects)
+    if (filter->matches(*obj))
+      keys.push_back(key);
+  std::vector<std::shared_ptr<const json>> out;
+  for (auto& key : keys) {
+    if (!impl_->find(c, key))
+      continue; // removed by GC meanwhile
+    auto r = impl_->delete_locked(c, key, opts);
+    if (r)
+      out.push_back(r->object);
+    impl_->run_gc();
+  }
+  impl_->drain_hooks(lock);
+  return out;
+}
+
+api_result<std::shared_ptr<watch_stream>> object_store::watch(const resource_info& res,
+                                                              std::string_view ns,
+                                                              const watch_options& opts) {
+  auto filter = make_filter(res, ns, opts.label_selector, opts.field_selector);
+  if (!filter)
+    return api_error::bad_request(filter.error().message);
+  bool initial = opts.resource_version.empty() || opts.resource_version == "0"
+                 || opts.send_initial_events;
+  int64_t from = 0;
+  if (!initial) {
+    bool ok = false;
+    from = parse_rv(opts.resource_version, ok);
+    if (!ok)
+      return api_error::bad_request("invalid resource version \"" + opts.resource_version + "\"");
+  }
+  std::lock_guard lock(impl_->mu);
+  auto& d = *impl_;
+  auto& c = d.coll(res);
+  size_t capacity = opts.queue_capacity ? opts.queue_capacity : d.cfg.watch_queue_capacity;
+  auto w = std::make_shared<watcher>();
+  w->filter = std::move(*filter);
+  w->bookmarks = opts.allow_bookmarks;
+  w->kind = res.kind;
+  w->api_version = res.api_version();
+  if (!initial && !d.log.covers(from)) {
+    // Upstream reports this inside the 200 watch stream.
+    auto s = std::make_shared<watch_stream>(1);
+    s->push({watch_event_type::error,
+             std::make_shared<const json>(
+               api_error::too_old_resource_version(from, d.log.floor()).to_status()),
+             0});
+    s->close();
+    return s;
+  }
+  std::vector<watch_event> first;
+  if (initial) {
+    for (auto& [key, obj] : c.objects)
+      if (w->filter.matches(*obj))
+        first.push_back({watch_event_type::added, obj, 0});
+    if (opts.send_initial_events) {
+      json bm = {{"kind", w->kind},
+                 {"apiVersion", w->api_version},
+                 {"metadata",
+                  {{"resourceVersion", std::to_string(d.rev)},
+                   {"annotations", {{"k8s.io/initial-events-end", "true"}}}}}};
+      first.push_back({watch_event_type::bookmark, std::make_shared<const json>(std::move(bm)), d.rev});
+    }
+  } else {
+    for (size_t i = d.log.first_after(from); i < d.log.size(); ++i) {
+      const auto& e = d.log.at(i);
+      if (e.collection != c.id)
+        continue;
+      if (auto ev = transition(w->filter, e.type, e.object, e.prev, e.rv))
+        first.push_back(std::move(*ev));
+    }
+  }
+  w->stream = std::make_shared<watch_stream>(capacity + first.size());
+  for (auto& ev : first)
+    w->stream->push(std::move(ev));
+  c.watchers.push_back(w);
+  return w->stream;
+}
+
+void object_store::request_bookmark(const std::shared_ptr<watch_stream>& stream) {
+  std::lock_guard lock(impl_->mu);
+  for (auto* c : impl_->by_id)
+    for (auto& w : c->watchers)
+      if (w->stream == stream && w->bookmarks) {
+        json bm = {{"kind", w->kind},
+                   {"apiVersion", w->api_version},
+                   {"metadata", {{"resourceVersion", std::to_string(impl_->rev)}}}};
+        w->stream->push({watch_event_type::bookmark, std::make_shared<const json>(std::move(bm)),
+                         impl_->rev});
+        return;
+      }
+}
+
+void object_store::stop_watch(const std::shared_ptr<watch_stream>& stream) {
+  stream->close();
+  std::lock_guard lock(impl_->mu);
+  for (auto* c : impl_->by_id)
+    std::erase_if(c->watchers, [&](auto& w) { return w->stream == stream; });
+}
+
+void object_store::set_admission_hook(const resource_info& res, admission_hook hook) {
+  std::lock_guard lock(impl_->mu);
+  impl_->coll(res).hook = std::move(hook);
+}
+
+void object_store::set_change_hook(change_hook hook) {
+  std::lock_guard lock(impl_->mu);
+  impl_->on_change = std::move(hook);
+}
+
+json list_result::to_json(const resource_info& res) const {
+  json meta = {{"resourceVersion", resource_version}};
+  if (!continue_token.empty())
+    meta["continue"] = continue_token;
+  if (remaining_item_count)
+    meta["remainingItemCount"] = *remaining_item_count;
+  json arr = json::array();
+  for (auto& item : items)
+    arr.push_back(*item);
+  return {{"kind", res.kind + "List"},
+          {"apiVersion", res.api_version()},
+          {"metadata", std::move(meta)},
+          {"items", std::move(arr)}};
+}
+
+} // namespace kelos::apiserver

@@ -1,0 +1,287 @@
+#include "k8s/apiserver/wal.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace kelos::apiserver {
+
+namespace {
+
+constexpr const char* log_name = "wal.log";
+constexpr const char* snapshot_name = "snapshot";
+constexpr uint32_t max_record = 256u * 1024u * 1024u;
+
+std::array<uint32_t, 256> make_table() {
+  std::array<uint32_t, 256> t{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k)
+      c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    t[i] = c;
+  }
+  return t;
+}
+
+kelos::error io_error(const std::string& what) {
+  return kelos::make_error(errc::io_error, what + ": " + std::strerror(errno));
+}
+
+void put_u32(std::string& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    out += static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
+uint32_t get_u32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  return v;
+}
+
+std::string frame(const std::string& payload) {
+  std::string out;
+  out.reserve(payload.size() + 8);
+  put_u32(out, static_cast<uint32_t>(payload.size()));
+  put_u32(out, crc32(payload));
+  out += payload;
+  return out;
+}
+
+k8s::json encode(const wal_record& r) {
+  if (r.op == wal_record::kind::put)
+    return {{"op", "put"}, {"rv", r.rv}, {"g", r.group}, {"r", r.plural}, {"o", *r.object}};
+  return {{"op", "del"}, {"rv", r.rv}, {"g", r.group}, {"r", r.plural}, {"ns", r.namespace_},
+          {"n", r.name}};
+}
+
+bool decode(const k8s::json& j, wal_record& r) {
+  if (!j.is_object())
+    return false;
+  std::string op = k8s::get_string(j, "op");
+  r.rv = k8s::get_int(j, "rv");
+  r.group = k8s::get_string(j, "g");
+  r.plural = k8s::get_string(j, "r");
+  if (op == "put") {
+    auto it = j.find("o");
+    if (it == j.end() || !it->is_object())
+      return false;
+    r.op = wal_record::kind::put;
+    r.object = std::make_shared<const k8s::json>(*it);
+    const k8s::json* meta = k8s::find_path(*r.object, "metadata");
+    r.namespace_ = meta ? k8s::get_string(*meta, "namespace") : "";
+    r.name = meta ? k8s::get_string(*meta, "name") : "";
+    return !r.name.empty();
+  }
+  if (op == "del") {
+    r.op = wal_record::kind::remove;
+    r.namespace_ = k8s::get_string(j, "ns");
+    r.name = k8s::get_string(j, "n");
+    return !r.name.empty();
+  }
+  return false;
+}
+
+bool write_all(int fd, const std::string& data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return false;
+    }
+    off += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::string read_file(const std::string& path, bool& exists) {
+  std::ifstream in(path, std::ios::binary);
+  exists = static_cast<bool>(in);
+  if (!exists)
+    return {};
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Parses framed records from `data`; stops at the first bad one and returns its offset in
+// `good_end` (data.size() when all is well) with the reason in `problem`.
+template <class F>
+void scan(const std::string& data, size_t& good_end, std::string& problem, F&& on_payload) {
+  size_t off = 0;
+  while (off < data.size()) {
+    if (data.size() - off < 8) {
+      problem = "truncated record header";
+      break;
+    }
+    uint32_t len = get_u32(data.data() + off);
+    uint32_t crc = get_u32(data.data() + off + 4);
+    if (len > max_record) {
+      problem = "implausible record length " + std::to_string(len);
+      break;
+    }
+    if (data.size() - off - 8 < len) {
+      problem = "truncated record payload";
+      break;
+    }
+    std::string_view payload(data.data() + off + 8, len);
+    if (crc32(payload) != crc) {
+      problem = "CRC mismatch";
+      break;
+    }
+    auto j = k8s::json::parse(payload, nullptr, false);
+    if (j.is_discarded() || !on_payload(j)) {
+      problem = "undecodable record";
+      break;
+    }
+    off += 8 + len;
+  }
+  good_end = off;
+}
+
+void sync_dir(const std::string& dir) {
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+} // namespace
+
+uint32_t crc32(std::string_view data) noexcept {
+  static const auto table = make_table();
+  uint32_t c = 0xFFFFFFFFu;
+  for (char ch : data)
+    c = table[(c ^ static_cast<unsigned char>(ch)) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+wal::wal(std::string dir, bool fsync, int fd) : dir_(std::move(dir)), fsync_(fsync), fd_(fd) {}
+
+wal::~wal() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
+kelos::expected<std::unique_ptr<wal>> wal::open(
+  const std::string& dir, bool fsync, const std::function<void(const wal_record&)>& on_record,
+  wal_recovery& recovery) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return kelos::make_error(errc::io_error, "cannot create data dir " + dir + ": " + ec.message());
+  // Snapshot: produced atomically, so any damage is a hard error rather than a tail to cut.
+  bool exists = false;
+  std::string snap = read_file(dir + "/" + snapshot_name, exists);
+  if (exists) {
+    size_t end = 0;
+    std::string problem;
+    bool header = true;
+    scan(snap, end, problem, [&](const k8s::json& j) {
+      if (header) {
+        header = false;
+        recovery.snapshot_rv = k8s::get_int(j, "rv");
+        return j.is_object() && j.contains("rv");
+      }
+      wal_record r;
+      if (!decode(j, r) || r.op != wal_record::kind::put)
+        return false;
+      on_record(r);
+      ++recovery.snapshot_objects;
+      return true;
+    });
+    if (!problem.empty() || header)
+      return kelos::make_error(errc::io_error, "snapshot " + dir + "/" + snapshot_name
+                                                 + " is damaged: "
+                                                 + (problem.empty() ? "empty" : problem));
+    recovery.loaded_snapshot = true;
+  }
+  std::string log_path = dir + "/" + log_name;
+  std::string log = read_file(log_path, exists);
+  size_t end = 0;
+  std::string problem;
+  size_t records = 0;
+  scan(log, end, problem, [&](const k8s::json& j) {
+    wal_record r;
+    if (!decode(j, r))
+      return false;
+    ++records;
+    if (r.rv > recovery.snapshot_rv) {
+      on_record(r);
+      ++recovery.replayed_records;
+    }
+    return true;
+  });
+  int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return io_error("cannot open " + log_path);
+  if (end < log.size()) {
+    recovery.truncated_tail = true;
+    recovery.truncated_at = end;
+    recovery.problem = problem + " at byte " + std::to_string(end) + " of "
+                       + std::to_string(log.size());
+    if (::ftruncate(fd, static_cast<off_t>(end)) != 0) {
+      ::close(fd);
+      return io_error("cannot truncate " + log_path);
+    }
+    ::fsync(fd);
+  }
+  auto w = std::unique_ptr<wal>(new wal(dir, fsync, fd));
+  w->since_snapshot_ = records;
+  return w;
+}
+
+kelos::expected<void> wal::append(const wal_record& rec) {
+  std::string data = frame(encode(rec).dump());
+  if (!write_all(fd_, data))
+    return io_error("cannot append to " + dir_ + "/" + log_name);
+  if (fsync_ && ::fdatasync(fd_) != 0)
+    return io_error("cannot sync " + dir_ + "/" + log_name);
+  ++since_snapshot_;
+  return {};
+}
+
+kelos::expected<void> wal::write_snapshot(
+  int64_t rv, const std::function<void(const std::function<void(const wal_record&)>&)>& for_each) {
+  std::string tmp = dir_ + "/" + snapshot_name + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return io_error("cannot create " + tmp);
+  std::string buf = frame(k8s::json{{"rv", rv}}.dump());
+  bool ok = true;
+  for_each([&](const wal_record& r) {
+    buf += frame(encode(r).dump());
+    if (buf.size() > (1u << 20)) {
+      ok = ok && write_all(fd, buf);
+      buf.clear();
+    }
+  });
+  ok = ok && write_all(fd, buf);
+  ok = ok && (!fsync_ || ::fsync(fd) == 0);
+  ::close(fd);
+  if (!ok)
+    return io_error("cannot write " + tmp);
+  std::string final_path = dir_ + "/" + snapshot_name;
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0)
+    return io_error("cannot rename " + tmp);
+  if (fsync_)
+    sync_dir(dir_);
+  // Records up to `rv` are now in the snapshot; replay would skip them anyway.
+  if (::ftruncate(fd_, 0) != 0)
+    return io_error("cannot truncate " + dir_ + "/" + log_name);
+  if (fsync_)
+    ::fsync(fd_);
+  since_snapshot_ = 0;
+  return {};
+}
+
+} // namespace kelos::apiserver
