@@ -1,0 +1,352 @@
+#include "k8s/apiserver/managed_fields.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace kelos::apiserver {
+
+namespace {
+
+struct tree_node {
+  bool member = false;
+  std::map<std::string, tree_node> children;
+};
+
+json node_to_json(const tree_node& node) {
+  json out = json::object();
+  for (const auto& [key, child] : node.children)
+    out[key] = node_to_json(child);
+  if (node.member && !node.children.empty())
+    out["."] = json::object();
+  return out;
+}
+
+expected<void> parse_node(const json& node, field_path& prefix, field_set& out) {
+  if (!node.is_object())
+    return make_error(errc::bad_request, "fieldsV1: node at " + field_path_string(prefix)
+                                             + " is not an object");
+  bool has_children = false;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string& key = it.key();
+    if (key == ".") {
+      if (!prefix.empty())
+        out.insert(prefix);
+      continue;
+    }
+    if (key.size() < 2 || key[1] != ':'
+        || (key[0] != 'f' && key[0] != 'k' && key[0] != 'v' && key[0] != 'i'))
+      return make_error(errc::bad_request, "fieldsV1: invalid key \"" + key + "\"");
+    if (key[0] == 'k' || key[0] == 'v') {
+      // The payload must be JSON; check once here so later lookups can rely on it.
+      auto parsed = json::parse(key.substr(2), nullptr, false);
+      if (parsed.is_discarded() || (key[0] == 'k' && !parsed.is_object()))
+        return make_error(errc::bad_request, "fieldsV1: invalid key \"" + key + "\"");
+    }
+    has_children = true;
+    prefix.push_back(key);
+    auto r = parse_node(*it, prefix, out);
+    prefix.pop_back();
+    if (!r)
+      return r;
+  }
+  if (!has_children && !prefix.empty())
+    out.insert(prefix);
+  return {};
+}
+
+std::string child_schema_path(const std::string& sp, const std::string& key) {
+  return sp.empty() ? key : sp + "." + key;
+}
+
+void walk(const json& obj, field_path& fp, const std::string& sp, const list_type_info& lists,
+          bool ignore_status, field_set& out);
+
+void walk_value(const json& v, field_path& fp, const std::string& sp, const list_type_info& lists,
+                bool ignore_status, field_set& out) {
+  if (v.is_object() && !v.empty()) {
+    walk(v, fp, sp, lists, ignore_status, out);
+    return;
+  }
+  if (v.is_array() && !v.empty()) {
+    list_type lt = lists.lookup(sp);
+    if (lt.kind == list_kind::set) {
+      for (const auto& item : v) {
+        fp.push_back("v:" + item.dump());
+        out.insert(fp);
+        fp.pop_back();
+      }
+      return;
+    }
+    if (lt.kind == list_kind::map && !lt.keys.empty()) {
+      bool keyed = std::all_of(v.begin(), v.end(), [&](const json& item) {
+        return item.is_object()
+               && std::all_of(lt.keys.begin(), lt.keys.end(),
+                              [&](const std::string& k) { return item.contains(k); });
+      });
+      if (keyed) {
+        for (const auto& item : v) {
+          json key = json::object();
+          for (const auto& k : lt.keys)
+            key[k] = item[k];
+          fp.push_back("k:" + key.dump());
+          out.insert(fp);
+          walk(item, fp, sp, lists, ignore_status, out);
+          fp.pop_back();
+        }
+        return;
+      }
+    }
+  }
+  out.insert(fp);
+}
+
+void walk(const json& obj, field_path& fp, const std::string& sp, const list_type_info& lists,
+          bool ignore_status, field_set& out) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    fp.push_back("f:" + it.key());
+    if (!is_untracked_field(fp, ignore_status))
+      walk_value(*it, fp, child_schema_path(sp, it.key()), lists, ignore_status, out);
+    fp.pop_back();
+  }
+}
+
+const json* find_item(const json& list, const std::string& element) {
+  if (!list.is_array())
+    return nullptr;
+  auto payload = json::parse(element.substr(2), nullptr, false);
+  if (payload.is_discarded())
+    return nullptr;
+  for (const auto& item : list) {
+    if (element[0] == 'v') {
+      if (item == payload)
+        return &item;
+      continue;
+    }
+    if (!item.is_object() || !payload.is_object())
+      continue;
+    bool match = true;
+    for (auto k = payload.begin(); k != payload.end() && match; ++k) {
+      auto f = item.find(k.key());
+      match = f != item.end() && *f == *k;
+    }
+    if (match)
+      return &item;
+  }
+  return nullptr;
+}
+
+} // namespace
+
+json field_set_to_fields_v1(const field_set& set) {
+  tree_node root;
+  for (const auto& path : set) {
+    tree_node* node = &root;
+    for (const auto& element : path)
+      node = &node->children[element];
+    node->member = true;
+  }
+  return node_to_json(root);
+}
+
+expected<field_set> field_set_from_fields_v1(const json& fields_v1) {
+  field_set out;
+  field_path prefix;
+  auto r = parse_node(fields_v1, prefix, out);
+  if (!r)
+    return r.error();
+  return out;
+}
+
+std::string field_path_string(const field_path& path) {
+  std::string out;
+  for (const auto& element : path) {
+    if (element.size() < 2)
+      continue;
+    std::string payload = element.substr(2);
+    switch (element[0]) {
+      case 'f':
+        out += "." + payload;
+        break;
+      case 'i':
+        out += "[" + payload + "]";
+        break;
+      case 'v':
+        out += "[=" + payload + "]";
+        break;
+      case 'k': {
+        auto key = json::parse(payload, nullptr, false);
+        out += "[";
+        bool first = true;
+        if (key.is_object())
+          for (auto it = key.begin(); it != key.end(); ++it) {
+            out += (first ? "" : ",") + it.key() + "=" + it->dump();
+            first = false;
+          }
+        out += "]";
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+bool is_untracked_field(const field_path& path, bool ignore_status) {
+  if (path.size() == 1)
+    return path[0] == "f:apiVersion" || path[0] == "f:kind"
+           || (ignore_status && path[0] == "f:status");
+  if (path.size() == 2 && path[0] == "f:metadata") {
+    static const char* system[] = {"f:name", "f:namespace", "f:uid", "f:resourceVersion",
+                                   "f:generation", "f:creationTimestamp", "f:selfLink",
+                                   "f:managedFields", "f:deletionTimestamp",
+                                   "f:deletionGracePeriodSeconds", "f:clusterName"};
+    for (const char* s : system)
+      if (path[1] == s)
+        return true;
+  }
+  return false;
+}
+
+field_set fields_of(const json& obj, const list_type_info& lists, bool ignore_status) {
+  field_set out;
+  if (!obj.is_object())
+    return out;
+  field_path fp;
+  walk(obj, fp, "", lists, ignore_status, out);
+  return out;
+}
+
+const json* value_at(const json& obj, const field_path& path) {
+  const json* cur = &obj;
+  for (const auto& element : path) {
+    if (element.size() < 2)
+      return nullptr;
+    if (element[0] == 'f') {
+      if (!cur->is_object())
+        return nullptr;
+      auto it = cur->find(element.substr(2));
+      if (it == cur->end())
+        return nullptr;
+      cur = &*it;
+    } else if (element[0] == 'k' || element[0] == 'v') {
+      cur = find_item(*cur, element);
+      if (!cur)
+        return nullptr;
+    } else {
+      return nullptr;
+    }
+  }
+  return cur;
+}
+
+expected<std::vector<managed_fields_entry>> parse_managed_fields(const json& obj) {
+  std::vector<managed_fields_entry> entries;
+  const json* list = obj.is_object() ? k8s::find_path(obj, "metadata.managedFields") : nullptr;
+  if (!list || list->is_null())
+    return entries;
+  if (!list->is_array())
+    return make_error(errc::bad_request, "metadata.managedFields must be a list");
+  for (size_t i = 0; i < list->size(); ++i) {
+    const json& e = (*list)[i];
+    if (!e.is_object())
+      return make_error(errc::bad_request,
+                        "metadata.managedFields[" + std::to_string(i) + "] must be an object");
+    managed_fields_entry entry;
+    entry.manager = k8s::get_string(e, "manager");
+    entry.operation = k8s::get_string(e, "operation");
+    entry.api_version = k8s::get_string(e, "apiVersion");
+    entry.time = k8s::get_string(e, "time");
+    entry.subresource = k8s::get_string(e, "subresource");
+    if (auto f = e.find("fieldsV1"); f != e.end()) {
+      auto set = field_set_from_fields_v1(*f);
+      if (!set)
+        return make_error(errc::bad_request, "metadata.managedFields[" + std::to_string(i)
+                                                 + "]: " + set.error().message);
+      entry.fields = std::move(*set);
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+json managed_fields_to_json(const std::vector<managed_fields_entry>& entries) {
+  json out = json::array();
+  for (const auto& e : entries) {
+    if (e.fields.empty())
+      continue;
+    json j = {{"manager", e.manager},
+              {"operation", e.operation},
+              {"apiVersion", e.api_version},
+              {"fieldsType", "FieldsV1"},
+              {"fieldsV1", field_set_to_fields_v1(e.fields)}};
+    if (!e.time.empty())
+      j["time"] = e.time;
+    if (!e.subresource.empty())
+      j["subresource"] = e.subresource;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+expected<json> update_managed_fields(const json& old_obj, const json& new_obj,
+                                     const std::string& manager, const std::string& api_version,
+                                     const std::string& now, const list_type_info& lists,
+                                     const std::string& subresource) {
+  auto parsed = parse_managed_fields(old_obj);
+  if (!parsed)
+    return parsed.error();
+  auto entries = std::move(*parsed);
+  field_set old_set = fields_of(old_obj, lists);
+  field_set new_set = fields_of(new_obj, lists);
+  field_set changed;
+  for (const auto& p : new_set) {
+    if (!old_set.count(p)) {
+      changed.insert(p);
+      continue;
+    }
+    char last = p.back()[0];
+    if (last == 'k' || last == 'v')
+      continue; // an item that still exists; its children carry the changes
+    const json* a = value_at(old_obj, p);
+    const json* b = value_at(new_obj, p);
+    if (!a || !b || *a != *b)
+      changed.insert(p);
+  }
+  field_set removed;
+  for (const auto& p : old_set)
+    if (!new_set.count(p))
+      removed.insert(p);
+
+  auto mine = std::find_if(entries.begin(), entries.end(), [&](const managed_fields_entry& e) {
+    return e.manager == manager && e.operation == "Update" && e.api_version == api_version
+           && e.subresource == subresource;
+  });
+  for (auto it = entries.begin(); it != entries.end(); ++it) {
+    if (it == mine)
+      continue;
+    for (const auto& p : changed)
+      it->fields.erase(p);
+    for (const auto& p : removed)
+      it->fields.erase(p);
+  }
+  if (!changed.empty()) {
+    if (mine == entries.end()) {
+      managed_fields_entry e;
+      e.manager = manager;
+      e.operation = "Update";
+      e.api_version = api_version;
+      e.subresource = subresource;
+      entries.push_back(std::move(e));
+      mine = std::prev(entries.end());
+    }
+    mine->fields.insert(changed.begin(), changed.end());
+    mine->time = now;
+  }
+  if (mine != entries.end())
+    for (const auto& p : removed)
+      mine->fields.erase(p);
+  return managed_fields_to_json(entries);
+}
+
+} // namespace kelos::apiserver

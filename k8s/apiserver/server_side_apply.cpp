@@ -1,0 +1,259 @@
+#include "k8s/apiserver/server_side_apply.hpp"
+
+#include "k8s/status.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace kelos::apiserver {
+
+namespace {
+
+std::string child_schema_path(const std::string& sp, const std::string& key) {
+  return sp.empty() ? key : sp + "." + key;
+}
+
+bool item_matches(const json& a, const json& b, const std::vector<std::string>& keys) {
+  if (!a.is_object() || !b.is_object())
+    return false;
+  for (const auto& k : keys) {
+    auto x = a.find(k);
+    auto y = b.find(k);
+    if (x == a.end() || y == b.end() || *x != *y)
+      return false;
+  }
+  return true;
+}
+
+// Merges the applied configuration into the live object following the list strategies.
+json merge_applied(const json& live, const json& applied, const std::string& sp,
+                   const list_type_info& lists, bool top, bool ignore_status) {
+  if (applied.is_object() && live.is_object()) {
+    json result = live;
+    for (auto it = applied.begin(); it != applied.end(); ++it) {
+      if (top && ignore_status && it.key() == "status")
+        continue;
+      auto existing = result.find(it.key());
+      if (existing == result.end())
+        result[it.key()] = *it;
+      else
+        *existing = merge_applied(*existing, *it, child_schema_path(sp, it.key()), lists, false,
+                                  ignore_status);
+    }
+    return result;
+  }
+  if (applied.is_array() && live.is_array()) {
+    list_type lt = lists.lookup(sp);
+    if (lt.kind == list_kind::set) {
+      json result = live;
+      for (const auto& v : applied)
+        if (std::find(result.begin(), result.end(), v) == result.end())
+          result.push_back(v);
+      return result;
+    }
+    if (lt.kind == list_kind::map && !lt.keys.empty()) {
+      json result = live;
+      for (const auto& item : applied) {
+        auto match = std::find_if(result.begin(), result.end(),
+                                  [&](const json& o) { return item_matches(o, item, lt.keys); });
+        if (match == result.end())
+          result.push_back(item);
+        else
+          *match = merge_applied(*match, item, sp, lists, false, ignore_status);
+      }
+      return result;
+    }
+  }
+  return applied;
+}
+
+// Removes the field or list item at `path`; missing parents are ignored.
+void remove_at(json& obj, const field_path& path) {
+  if (path.empty())
+    return;
+  field_path parent_path(path.begin(), path.end() - 1);
+  json* parent = const_cast<json*>(value_at(obj, parent_path));
+  if (!parent)
+    return;
+  const std::string& last = path.back();
+  if (last[0] == 'f' && parent->is_object()) {
+    parent->erase(last.substr(2));
+    return;
+  }
+  const json* item = value_at(*parent, {last});
+  if (item && parent->is_array()) {
+    for (auto it = parent->begin(); it != parent->end(); ++it)
+      if (&*it == item) {
+        parent->erase(it);
+        break;
+      }
+  }
+}
+
+bool is_prefix(const field_path& a, const field_path& b) {
+  return a.size() <= b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+std::string print_manager(const managed_fields_entry& e) {
+  std::string out = "\"" + e.manager + "\"";
+  if (e.operation == "Update")
+    out += " using " + e.api_version;
+  return out;
+}
+
+std::string conflict_message(const std::vector<apply_conflict>& conflicts) {
+  if (conflicts.size() == 1)
+    return "Apply failed with 1 conflict: conflict with " + conflicts[0].manager + ": "
+           + conflicts[0].field;
+  std::map<std::string, std::vector<std::string>> by_manager;
+  for (const auto& c : conflicts)
+    by_manager[c.manager].push_back(c.field);
+  std::string body;
+  for (const auto& [manager, fields] : by_manager) {
+    if (!body.empty())
+      body += "\n";
+    body += "conflicts with " + manager + ":";
+    for (const auto& f : fields)
+      body += "\n- " + f;
+  }
+  return "Apply failed with " + std::to_string(conflicts.size()) + " conflicts: " + body;
+}
+
+} // namespace
+
+expected<apply_result> server_side_apply(const apply_request& req) {
+  const json& applied = req.applied;
+  if (!applied.is_object())
+    return make_error(errc::bad_request, "apply patch must be a JSON/YAML object");
+  if (const json* mf = k8s::find_path(applied, "metadata.managedFields"); mf && !mf->is_null())
+    return make_error(errc::bad_request, "metadata.managedFields must be nil");
+  const bool exists = req.live.is_object();
+  if (exists) {
+    auto live_kind = k8s::get_string(req.live, "kind");
+    auto applied_kind = k8s::get_string(applied, "kind");
+    if (!live_kind.empty() && !applied_kind.empty() && live_kind != applied_kind)
+      return make_error(errc::bad_request, "apply patch kind \"" + applied_kind
+                                               + "\" does not match the object kind \""
+                                               + live_kind + "\"");
+  }
+  auto parsed = parse_managed_fields(exists ? req.live : json::object());
+  if (!parsed)
+    return parsed.error();
+  auto entries = std::move(*parsed);
+  const json live = exists ? req.live : json::object();
+
+  field_set applied_set = fields_of(applied, req.lists, req.ignore_status);
+  auto is_mine = [&](const managed_fields_entry& e) {
+    return e.manager == req.manager && e.operation == "Apply" && e.subresource.empty();
+  };
+
+  apply_result result;
+  std::vector<std::pair<size_t, field_path>> conflicting;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    if (is_mine(e))
+      continue;
+    for (const auto& p : applied_set) {
+      if (!e.fields.count(p))
+        continue;
+      char last = p.back()[0];
+      if (last == 'k' || last == 'v')
+        continue; // owning an item as a whole never conflicts; its fields may
+      const json* a = value_at(live, p);
+      const json* b = value_at(applied, p);
+      if (a && b && *a == *b)
+        continue;
+      conflicting.emplace_back(i, p);
+    }
+  }
+  if (!conflicting.empty()) {
+    for (const auto& [i, p] : conflicting)
+      result.conflicts.push_back({print_manager(entries[i]), field_path_string(p)});
+    if (!req.force) {
+      result.conflict_message = conflict_message(result.conflicts);
+      return result;
+    }
+    result.conflicts.clear();
+    for (const auto& [i, p] : conflicting)
+      entries[i].fields.erase(p);
+  }
+
+  json merged = merge_applied(live, applied, "", req.lists, true, req.ignore_status);
+
+  // Fields this manager applied before and omits now: remove them unless someone else
+  // still owns them (or something inside them).
+  auto mine = std::find_if(entries.begin(), entries.end(), is_mine);
+  if (mine != entries.end()) {
+    std::vector<field_path> dropped;
+    for (const auto& p : mine->fields)
+      if (!applied_set.count(p))
+        dropped.push_back(p);
+    // Deepest first, so removing an item does not hide its children from the check.
+    std::sort(dropped.begin(), dropped.end(),
+              [](const field_path& a, const field_path& b) { return a.size() > b.size(); });
+    for (const auto& p : dropped) {
+      bool owned_elsewhere = false;
+      for (const auto& e : entries) {
+        if (&e == &*mine)
+          continue;
+        for (const auto& q : e.fields)
+          if (is_prefix(p, q)) {
+            owned_elsewhere = true;
+            break;
+          }
+        if (owned_elsewhere)
+          break;
+      }
+      // Still applied below this path (e.g. the item stays because a field in it does).
+      for (const auto& q : applied_set)
+        if (is_prefix(p, q)) {
+          owned_elsewhere = true;
+          break;
+        }
+      if (!owned_elsewhere)
+        remove_at(merged, p);
+    }
+    mine->fields = applied_set;
+    mine->time = req.now;
+    mine->api_version = req.api_version;
+  } else {
+    managed_fields_entry e;
+    e.manager = req.manager;
+    e.operation = "Apply";
+    e.api_version = req.api_version;
+    e.time = req.now;
+    e.fields = applied_set;
+    entries.push_back(std::move(e));
+  }
+
+  if (exists) {
+    // System metadata always comes from the stored object.
+    for (const char* key : {"uid", "resourceVersion", "generation", "creationTimestamp",
+                            "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"}) {
+      const json* v = k8s::find_path(live, std::string("metadata.") + key);
+      if (v)
+        merged["metadata"][key] = *v;
+      else if (merged.contains("metadata") && merged["metadata"].is_object())
+        merged["metadata"].erase(key);
+    }
+  }
+  result.managed_fields = managed_fields_to_json(entries);
+  if (!merged.contains("metadata") || !merged["metadata"].is_object())
+    merged["metadata"] = json::object();
+  merged["metadata"]["managedFields"] = result.managed_fields;
+  result.object = std::move(merged);
+  return result;
+}
+
+json apply_conflict_status(const apply_result& result) {
+  json status = k8s::make_status(409, "Conflict", result.conflict_message);
+  json causes = json::array();
+  for (const auto& c : result.conflicts)
+    causes.push_back({{"reason", "FieldManagerConflict"},
+                      {"message", "conflict with " + c.manager},
+                      {"field", c.field}});
+  status["details"]["causes"] = std::move(causes);
+  return status;
+}
+
+} // namespace kelos::apiserver
