@@ -42,8 +42,9 @@ struct table_options {
   bool with_column_definitions = true;
   /// meta.k8s.io version of the Table ("v1" or "v1beta1").
   std::string version = "v1";
-  /// "Now" for computed durations (job Duration). Ages are `date` cells (RFC 3339) that
-  /// kubectl renders itself.
+  /// "Now" for ages and durations. kubectl prints cells verbatim (checked against
+  /// kubectl 1.32: an RFC 3339 string in a `date` column is printed as-is), so the
+  /// server renders ages itself, exactly like upstream's CRD table convertor.
   k8s::time_point now = k8s::now();
 };
 
@@ -54,7 +55,10 @@ struct table_options {
 std::vector<printer_column> table_columns(const served_resource& r);
 
 /// One row's cells for `object` (same order as `table_columns(r)`). Missing values are
-/// null for CRD columns (kubectl prints `<none>`); `date` cells are RFC 3339 strings.
+/// null for CRD columns (kubectl prints an empty cell); `date` cells hold the age
+/// relative to `now` ("5m10s", "<unknown>" when absent or unparsable, "<invalid>" for
+/// a timestamp in the future by more than 1 s) as upstream's `ConvertToHumanReadableDateType`.
+/// The CRD kind's own "Created At" column is the RFC 3339 timestamp (as upstream).
 std::vector<k8s::json> table_cells(const served_resource& r, const k8s::json& object,
                                    k8s::time_point now);
 
@@ -75,7 +79,8 @@ std::string pod_ready(const k8s::json& pod);
 /// Sum of container restartCount.
 int64_t pod_restarts(const k8s::json& pod);
 
-/// Go-style short duration as kubectl prints it ("45s", "5m10s", "3h", "2d4h").
+/// Upstream `duration.HumanDuration`: "45s", "5m10s", "3h", "7h5m", "2d4h", "3y10d";
+/// "<invalid>" below -1 s, "0s" for tiny negative skew.
 std::string human_duration(std::chrono::microseconds d);
 
 } // namespace kelos::apiserver
