@@ -96,14 +96,25 @@ int64_t parse_rv(std::string_view s, bool& ok) {
   return std::stoll(std::string(s));
 }
 
-// The part of an object that `metadata.generation` tracks: everything but metadata and,
-// when the resource has a status subresource, status.
-json generation_content(const json& obj, bool has_status) {
-  json c = obj;
-  c.erase("metadata");
-  if (has_status)
-    c.erase("status");
-  return c;
+// Whether two objects differ in what `metadata.generation` tracks: everything but metadata
+// and, when the resource has a status subresource, status. Compares in place (no copies).
+bool generation_content_differs(const json& a, const json& b, bool has_status) {
+  auto skip = [&](const std::string& k) { return k == "metadata" || (has_status && k == "status"); };
+  if (!a.is_object() || !b.is_object())
+    return a != b;
+  size_t na = 0;
+  for (auto it = a.begin(); it != a.end(); ++it) {
+    if (skip(it.key()))
+      continue;
+    ++na;
+    auto other = b.find(it.key());
+    if (other == b.end() || *other != it.value())
+      return true;
+  }
+  size_t nb = 0;
+  for (auto it = b.begin(); it != b.end(); ++it)
+    nb += skip(it.key()) ? 0 : 1;
+  return na != nb;
 }
 
 // Watch event for one watcher, applying the selector-transition rules.
@@ -178,6 +189,19 @@ const resource_info& namespace_info() {
 std::string encode_continue(int64_t rv, const std::string& start) {
   json j = {{"v", "meta.k8s.io/v1"}, {"rv", rv}, {"start", start}};
   return k8s::base64_encode(j.dump());
+}
+
+// JSON type errors (a client sent `spec: "x"` where we index into it, invalid UTF-8 on
+// serialisation) must not escape the store as exceptions.
+template <class F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const json::exception& e) {
+    return api_error::bad_request(std::string("invalid object: ") + e.what());
+  } catch (const std::exception& e) {
+    return api_error::internal(e.what());
+  }
 }
 
 } // namespace
@@ -430,7 +454,10 @@ struct object_store::impl {
       auto name = meta_string(obj, "name");
       if (!k8s::get_bool(spec, "manualSelector") && !spec.contains("selector"))
         spec["selector"] = {{"matchLabels", {{"batch.kubernetes.io/controller-uid", uid}}}};
-      json& tmeta = spec["template"]["metadata"];
+      json& tmpl = spec["template"];
+      if (!tmpl.is_object())
+        tmpl = json::object();
+      json& tmeta = tmpl["metadata"];
       if (!tmeta.is_object())
         tmeta = json::object();
       json& labels = tmeta["labels"];
@@ -625,7 +652,7 @@ struct object_store::impl {
       next = std::move(*admitted);
       meta_mut(next)["resourceVersion"] = k8s::get_string(cm, "resourceVersion");
     }
-    if (generation_content(next, has_status) != generation_content(*cur, has_status))
+    if (generation_content_differs(next, *cur, has_status))
       meta_mut(next)["generation"] = k8s::get_int(cm, "generation", 0) + 1;
     if (next == *cur)
       return write_result{cur, false, true};
@@ -1013,12 +1040,14 @@ kelos::expected<void> object_store::compact() {
 
 api_result<write_result> object_store::create(const resource_info& res, std::string_view ns,
                                               json obj, const write_options& opts) {
-  std::unique_lock lock(impl_->mu);
-  auto& c = impl_->coll(res);
-  auto out = impl_->create_locked(c, ns, std::move(obj), opts);
-  impl_->run_gc();
-  impl_->drain_hooks(lock);
-  return out;
+  return guarded([&]() -> api_result<write_result> {
+    std::unique_lock lock(impl_->mu);
+    auto& c = impl_->coll(res);
+    auto out = impl_->create_locked(c, ns, std::move(obj), opts);
+    impl_->run_gc();
+    impl_->drain_hooks(lock);
+    return out;
+  });
 }
 
 api_result<std::shared_ptr<const json>> object_store::get(const resource_info& res,
@@ -1097,7 +1126,13 @@ api_result<list_result> object_store::list(const resource_info& res, std::string
   if (res.namespaced && !filter->namespace_.empty() && start.empty())
     it = objects->lower_bound(filter->namespace_ + "/");
   std::string last;
+  std::string ns_prefix = res.namespaced && !filter->namespace_.empty() ? filter->namespace_ + "/" : "";
   for (; it != objects->end(); ++it) {
+    if (!ns_prefix.empty() && it->first.compare(0, ns_prefix.size(), ns_prefix) != 0) {
+      if (it->first > ns_prefix)
+        break; // keys are ordered: this namespace is done
+      continue;
+    }
     if (!filter->matches(*it->second))
       continue;
     if (opts.limit > 0 && static_cast<int64_t>(out.items.size()) == opts.limit) {
@@ -1117,153 +1152,163 @@ api_result<list_result> object_store::list(const resource_info& res, std::string
 api_result<write_result> object_store::update(const resource_info& res, std::string_view ns,
                                               std::string_view name, json obj,
                                               const write_options& opts) {
-  std::unique_lock lock(impl_->mu);
-  auto& c = impl_->coll(res);
-  std::string nss = res.namespaced ? std::string(ns) : std::string();
-  auto cur = impl_->find(c, key_of(nss, name));
-  if (!cur)
-    return api_error::not_found(res, name);
-  auto out = impl_->update_locked(c, nss, std::string(name), cur, std::move(obj), opts);
-  impl_->run_gc();
-  impl_->drain_hooks(lock);
-  return out;
+  return guarded([&]() -> api_result<write_result> {
+    std::unique_lock lock(impl_->mu);
+    auto& c = impl_->coll(res);
+    std::string nss = res.namespaced ? std::string(ns) : std::string();
+    auto cur = impl_->find(c, key_of(nss, name));
+    if (!cur)
+      return api_error::not_found(res, name);
+    auto out = impl_->update_locked(c, nss, std::string(name), cur, std::move(obj), opts);
+    impl_->run_gc();
+    impl_->drain_hooks(lock);
+    return out;
+  });
 }
 
 api_result<write_result> object_store::mutate(const resource_info& res, std::string_view ns,
                                               std::string_view name, const mutate_fn& fn,
                                               const write_options& opts, bool create_if_absent) {
-  std::unique_lock lock(impl_->mu);
-  auto& c = impl_->coll(res);
-  std::string nss = res.namespaced ? std::string(ns) : std::string();
-  auto cur = impl_->find(c, key_of(nss, name));
-  if (!cur && !create_if_absent)
-    return api_error::not_found(res, name);
-  auto desired = fn(cur.get());
-  if (!desired)
-    return std::move(desired).error();
-  api_result<write_result> out = api_error::internal("unreachable");
-  if (cur) {
-    out = impl_->update_locked(c, nss, std::string(name), cur, std::move(*desired), opts);
-  } else {
-    json obj = std::move(*desired);
-    if (obj.is_object()) {
-      json& m = meta_mut(obj);
-      auto body_name = k8s::get_string(m, "name");
-      if (!body_name.empty() && body_name != name)
-        return api_error::bad_request("the name of the object (" + body_name
-                                      + ") does not match the name on the URL ("
-                                      + std::string(name) + ")");
-      m["name"] = name;
+  return guarded([&]() -> api_result<write_result> {
+    std::unique_lock lock(impl_->mu);
+    auto& c = impl_->coll(res);
+    std::string nss = res.namespaced ? std::string(ns) : std::string();
+    auto cur = impl_->find(c, key_of(nss, name));
+    if (!cur && !create_if_absent)
+      return api_error::not_found(res, name);
+    auto desired = fn(cur.get());
+    if (!desired)
+      return std::move(desired).error();
+    api_result<write_result> out = api_error::internal("unreachable");
+    if (cur) {
+      out = impl_->update_locked(c, nss, std::string(name), cur, std::move(*desired), opts);
+    } else {
+      json obj = std::move(*desired);
+      if (obj.is_object()) {
+        json& m = meta_mut(obj);
+        auto body_name = k8s::get_string(m, "name");
+        if (!body_name.empty() && body_name != name)
+          return api_error::bad_request("the name of the object (" + body_name
+                                        + ") does not match the name on the URL ("
+                                        + std::string(name) + ")");
+        m["name"] = name;
+      }
+      out = impl_->create_locked(c, nss, std::move(obj), opts);
     }
-    out = impl_->create_locked(c, nss, std::move(obj), opts);
-  }
-  impl_->run_gc();
-  impl_->drain_hooks(lock);
-  return out;
+    impl_->run_gc();
+    impl_->drain_hooks(lock);
+    return out;
+  });
 }
 
 api_result<delete_result> object_store::remove(const resource_info& res, std::string_view ns,
                                                std::string_view name, const delete_options& opts) {
-  std::unique_lock lock(impl_->mu);
-  auto& c = impl_->coll(res);
-  auto key = key_of(res.namespaced ? ns : "", name);
-  if (!impl_->find(c, key))
-    return api_error::not_found(res, name);
-  auto out = impl_->delete_locked(c, key, opts);
-  impl_->run_gc();
-  // A delete held only by GC finalizers may have completed during the GC pass.
-  if (out && !out->removed && !impl_->find(c, key))
-    out->removed = true;
-  impl_->drain_hooks(lock);
-  return out;
+  return guarded([&]() -> api_result<delete_result> {
+    std::unique_lock lock(impl_->mu);
+    auto& c = impl_->coll(res);
+    auto key = key_of(res.namespaced ? ns : "", name);
+    if (!impl_->find(c, key))
+      return api_error::not_found(res, name);
+    auto out = impl_->delete_locked(c, key, opts);
+    impl_->run_gc();
+    // A delete held only by GC finalizers may have completed during the GC pass.
+    if (out && !out->removed && !impl_->find(c, key))
+      out->removed = true;
+    impl_->drain_hooks(lock);
+    return out;
+  });
 }
 
 api_result<std::vector<std::shared_ptr<const json>>> object_store::remove_collection(
   const resource_info& res, std::string_view ns, const list_options& list_opts,
   const delete_options& opts) {
-  auto filter = make_filter(res, ns, list_opts.label_selector, list_opts.field_selector);
-  if (!filter)
-    return api_error::bad_request(filter.error().message);
-  std::unique_lock lock(impl_->mu);
-  auto& c = impl_->coll(res);
-  std::vector<std::string> keys;
-  for (auto& [key, obj] : c.objects)
-    if (filter->matches(*obj))
-      keys.push_back(key);
-  std::vector<std::shared_ptr<const json>> out;
-  for (auto& key : keys) {
-    if (!impl_->find(c, key))
-      continue; // removed by GC meanwhile
-    auto r = impl_->delete_locked(c, key, opts);
-    if (r)
-      out.push_back(r->object);
-    impl_->run_gc();
-  }
-  impl_->drain_hooks(lock);
-  return out;
+  return guarded([&]() -> api_result<std::vector<std::shared_ptr<const json>>> {
+    auto filter = make_filter(res, ns, list_opts.label_selector, list_opts.field_selector);
+    if (!filter)
+      return api_error::bad_request(filter.error().message);
+    std::unique_lock lock(impl_->mu);
+    auto& c = impl_->coll(res);
+    std::vector<std::string> keys;
+    for (auto& [key, obj] : c.objects)
+      if (filter->matches(*obj))
+        keys.push_back(key);
+    std::vector<std::shared_ptr<const json>> out;
+    for (auto& key : keys) {
+      if (!impl_->find(c, key))
+        continue; // removed by GC meanwhile
+      auto r = impl_->delete_locked(c, key, opts);
+      if (r)
+        out.push_back(r->object);
+      impl_->run_gc();
+    }
+    impl_->drain_hooks(lock);
+    return out;
+  });
 }
 
 api_result<std::shared_ptr<watch_stream>> object_store::watch(const resource_info& res,
                                                               std::string_view ns,
                                                               const watch_options& opts) {
-  auto filter = make_filter(res, ns, opts.label_selector, opts.field_selector);
-  if (!filter)
-    return api_error::bad_request(filter.error().message);
-  bool initial = opts.resource_version.empty() || opts.resource_version == "0"
-                 || opts.send_initial_events;
-  int64_t from = 0;
-  if (!initial) {
-    bool ok = false;
-    from = parse_rv(opts.resource_version, ok);
-    if (!ok)
-      return api_error::bad_request("invalid resource version \"" + opts.resource_version + "\"");
-  }
-  std::lock_guard lock(impl_->mu);
-  auto& d = *impl_;
-  auto& c = d.coll(res);
-  size_t capacity = opts.queue_capacity ? opts.queue_capacity : d.cfg.watch_queue_capacity;
-  auto w = std::make_shared<watcher>();
-  w->filter = std::move(*filter);
-  w->bookmarks = opts.allow_bookmarks;
-  w->kind = res.kind;
-  w->api_version = res.api_version();
-  if (!initial && !d.log.covers(from)) {
-    // Upstream reports this inside the 200 watch stream.
-    auto s = std::make_shared<watch_stream>(1);
-    s->push({watch_event_type::error,
-             std::make_shared<const json>(
-               api_error::too_old_resource_version(from, d.log.floor()).to_status()),
-             0});
-    s->close();
-    return s;
-  }
-  std::vector<watch_event> first;
-  if (initial) {
-    for (auto& [key, obj] : c.objects)
-      if (w->filter.matches(*obj))
-        first.push_back({watch_event_type::added, obj, 0});
-    if (opts.send_initial_events) {
-      json bm = {{"kind", w->kind},
-                 {"apiVersion", w->api_version},
-                 {"metadata",
-                  {{"resourceVersion", std::to_string(d.rev)},
-                   {"annotations", {{"k8s.io/initial-events-end", "true"}}}}}};
-      first.push_back({watch_event_type::bookmark, std::make_shared<const json>(std::move(bm)), d.rev});
+  return guarded([&]() -> api_result<std::shared_ptr<watch_stream>> {
+    auto filter = make_filter(res, ns, opts.label_selector, opts.field_selector);
+    if (!filter)
+      return api_error::bad_request(filter.error().message);
+    bool initial = opts.resource_version.empty() || opts.resource_version == "0"
+                   || opts.send_initial_events;
+    int64_t from = 0;
+    if (!initial) {
+      bool ok = false;
+      from = parse_rv(opts.resource_version, ok);
+      if (!ok)
+        return api_error::bad_request("invalid resource version \"" + opts.resource_version + "\"");
     }
-  } else {
-    for (size_t i = d.log.first_after(from); i < d.log.size(); ++i) {
-      const auto& e = d.log.at(i);
-      if (e.collection != c.id)
-        continue;
-      if (auto ev = transition(w->filter, e.type, e.object, e.prev, e.rv))
-        first.push_back(std::move(*ev));
+    std::lock_guard lock(impl_->mu);
+    auto& d = *impl_;
+    auto& c = d.coll(res);
+    size_t capacity = opts.queue_capacity ? opts.queue_capacity : d.cfg.watch_queue_capacity;
+    auto w = std::make_shared<watcher>();
+    w->filter = std::move(*filter);
+    w->bookmarks = opts.allow_bookmarks;
+    w->kind = res.kind;
+    w->api_version = res.api_version();
+    if (!initial && !d.log.covers(from)) {
+      // Upstream reports this inside the 200 watch stream.
+      auto s = std::make_shared<watch_stream>(1);
+      s->push({watch_event_type::error,
+               std::make_shared<const json>(
+                 api_error::too_old_resource_version(from, d.log.floor()).to_status()),
+               0});
+      s->close();
+      return s;
     }
-  }
-  w->stream = std::make_shared<watch_stream>(capacity + first.size());
-  for (auto& ev : first)
-    w->stream->push(std::move(ev));
-  c.watchers.push_back(w);
-  return w->stream;
+    std::vector<watch_event> first;
+    if (initial) {
+      for (auto& [key, obj] : c.objects)
+        if (w->filter.matches(*obj))
+          first.push_back({watch_event_type::added, obj, 0});
+      if (opts.send_initial_events) {
+        json bm = {{"kind", w->kind},
+                   {"apiVersion", w->api_version},
+                   {"metadata",
+                    {{"resourceVersion", std::to_string(d.rev)},
+                     {"annotations", {{"k8s.io/initial-events-end", "true"}}}}}};
+        first.push_back({watch_event_type::bookmark, std::make_shared<const json>(std::move(bm)), d.rev});
+      }
+    } else {
+      for (size_t i = d.log.first_after(from); i < d.log.size(); ++i) {
+        const auto& e = d.log.at(i);
+        if (e.collection != c.id)
+          continue;
+        if (auto ev = transition(w->filter, e.type, e.object, e.prev, e.rv))
+          first.push_back(std::move(*ev));
+      }
+    }
+    w->stream = std::make_shared<watch_stream>(capacity + first.size());
+    for (auto& ev : first)
+      w->stream->push(std::move(ev));
+    c.watchers.push_back(w);
+    return w->stream;
+  });
 }
 
 void object_store::request_bookmark(const std::shared_ptr<watch_stream>& stream) {

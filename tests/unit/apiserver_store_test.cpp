@@ -501,3 +501,42 @@ TEST_F(StoreTest, RemoveCollectionHonoursSelectors) {
   ASSERT_EQ(left->items.size(), 1u);
   EXPECT_EQ((*left->items[0])["metadata"]["name"], "b");
 }
+
+TEST_F(StoreTest, MalformedBodiesAreRejectedNotThrown) {
+  auto meta = store.create(res("tasks"), "default", {{"metadata", "x"}});
+  ASSERT_FALSE(meta);
+  EXPECT_EQ(meta.error().code, 400);
+  EXPECT_FALSE(store.create(res("tasks"), "default", json::array()));
+  // Odd shapes in kind-specific fields are tolerated (replaced by defaults).
+  auto job = store.create(res("jobs"), "default",
+                          {{"metadata", {{"name", "j"}}}, {"spec", {{"template", "oops"}}}});
+  ASSERT_TRUE(job) << job.error().message;
+  auto thrower = store.mutate(res("jobs"), "default", "j", [](const json* cur) -> api_result<json> {
+    json next = *cur;
+    next["spec"]["template"].at("nope"); // throws json::out_of_range
+    return next;
+  });
+  ASSERT_FALSE(thrower);
+  EXPECT_EQ(thrower.error().code, 400);
+}
+
+TEST(ApiErrorTest, StatusBodiesAndMappings) {
+  auto gone = api_error::too_old_resource_version(105, 200);
+  EXPECT_EQ(gone.message, "too old resource version: 105 (200)");
+  json s = gone.to_status();
+  EXPECT_EQ(s["code"], 410);
+  EXPECT_EQ(s["reason"], "Expired");
+  EXPECT_EQ(s["status"], "Failure");
+  EXPECT_FALSE(s.contains("details"));
+  auto inv = api_error::invalid(res("tasks"), "x",
+                                {{"FieldValueRequired", "Required value", "spec.a"},
+                                 {"FieldValueInvalid", "Invalid value: 1", "spec.b"}});
+  EXPECT_EQ(inv.message,
+            "Task.kelos.dev \"x\" is invalid: [spec.a: Required value, spec.b: Invalid value: 1]");
+  EXPECT_EQ(inv.to_status()["details"]["causes"].size(), 2u);
+  EXPECT_EQ(inv.to_status()["details"]["kind"], "Task");
+  EXPECT_EQ(api_error::from_error(kelos::make_error(kelos::errc::bad_request, "b"), res("tasks"), "x").code, 400);
+  EXPECT_EQ(api_error::from_error(kelos::make_error(kelos::errc::invalid_spec, "i"), res("tasks"), "x").code, 422);
+  EXPECT_EQ(api_error::conflict(res("pods"), "p").to_error().code, kelos::errc::conflict);
+  EXPECT_EQ(api_error::not_found(res("pods"), "p").message, "pods \"p\" not found");
+}
