@@ -188,9 +188,7 @@ expected<apply_result> server_side_apply(const apply_request& req) {
     for (const auto& p : mine->fields)
       if (!applied_set.count(p))
         dropped.push_back(p);
-    // Deepest first, so removing an item does not hide its children from the check.
-    std::sort(dropped.begin(), dropped.end(),
-              [](const field_path& a, const field_path& b) { return a.size() > b.size(); });
+    std::vector<field_path> removable;
     for (const auto& p : dropped) {
       bool owned_elsewhere = false;
       for (const auto& e : entries) {
@@ -211,6 +209,15 @@ expected<apply_result> server_side_apply(const apply_request& req) {
           break;
         }
       if (!owned_elsewhere)
+        removable.push_back(p);
+    }
+    // Remove outermost paths only: removing a list item by key after erasing its key field
+    // would no longer find it.
+    for (const auto& p : removable) {
+      bool covered = std::any_of(removable.begin(), removable.end(), [&](const field_path& q) {
+        return q.size() < p.size() && is_prefix(q, p);
+      });
+      if (!covered)
         remove_at(merged, p);
     }
     mine->fields = applied_set;
