@@ -96,6 +96,8 @@ bool is_prefix(const field_path& a, const field_path& b) {
 
 std::string print_manager(const managed_fields_entry& e) {
   std::string out = "\"" + e.manager + "\"";
+  if (!e.subresource.empty())
+    out += " with subresource \"" + e.subresource + "\"";
   if (e.operation == "Update")
     out += " using " + e.api_version;
   return out;

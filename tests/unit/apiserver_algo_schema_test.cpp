@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 using kelos::apiserver::json;
 namespace api = kelos::apiserver;
 
@@ -383,4 +385,27 @@ TEST(Cel, CompileErrorsNeverCrash) {
   auto old = api::cel_compile("self.x == oldSelf.x");
   ASSERT_TRUE(old);
   EXPECT_TRUE(old->uses_old_self());
+}
+
+TEST(Cel, RandomInputNeverCrashes) {
+  // Random token soup: compile must fail or succeed cleanly, and evaluation must return.
+  const char* pieces[] = {"self", "oldSelf", ".", "a", "(", ")", "[", "]", "{", "}", ",", ":",
+                          "?", "!", "==", "<", "&&", "||", "+", "-", "/", "%", "1", "2.5",
+                          "'s'", "\"t\"", "true", "null", "in", "has", "size", "all", "map",
+                          "x", "filter", "exists_one", "matches", "'['", "0x1f", "3u", " "};
+  std::mt19937 rng(7);
+  json self = j(R"({"a":[1,2],"b":{"c":"d"}})");
+  int compiled = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string expr;
+    size_t n = 1 + rng() % 12;
+    for (size_t i = 0; i < n; ++i)
+      expr += pieces[rng() % (sizeof(pieces) / sizeof(pieces[0]))];
+    auto p = api::cel_compile(expr);
+    if (!p)
+      continue;
+    ++compiled;
+    (void)api::cel_evaluate(*p, self, &self);
+  }
+  EXPECT_GT(compiled, 0);
 }
