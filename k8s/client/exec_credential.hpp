@@ -15,7 +15,9 @@ namespace kelos::k8s::client {
 
 /// One `env` entry of a kubeconfig exec block.
 struct exec_env_var {
+  /// Variable name.
   std::string name;
+  /// Value (may hold a secret: never log it).
   std::string value;
 };
 
@@ -41,10 +43,13 @@ struct exec_config {
 
 /// The cluster as described to a plugin when `provide_cluster_info` is set.
 struct exec_cluster_info {
+  /// The cluster's `server`, as written in the kubeconfig.
   std::string server;
   /// CA bundle (PEM); sent base64-encoded as `certificate-authority-data`.
   std::string ca_pem;
+  /// Sent as `insecure-skip-tls-verify` when true.
   bool insecure_skip_tls_verify = false;
+  /// Sent as `tls-server-name` when set.
   std::string tls_server_name;
 };
 

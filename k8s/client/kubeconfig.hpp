@@ -16,11 +16,17 @@ namespace kelos::k8s::client {
 /// A `clusters[].cluster` entry. Paths are absolute (resolved against the defining file);
 /// `*_data` fields hold decoded bytes.
 struct kubeconfig_cluster {
+  /// `clusters[].name`.
   std::string name;
+  /// `server`, as written (parsed only when the cluster is used).
   std::string server;
+  /// `certificate-authority`: absolute path of a PEM file.
   std::string certificate_authority;
+  /// `certificate-authority-data`, decoded.
   std::string certificate_authority_data;
+  /// `insecure-skip-tls-verify`.
   bool insecure_skip_tls_verify = false;
+  /// `tls-server-name`.
   std::string tls_server_name;
   /// "<file>: clusters[i].cluster", the prefix of error messages about this entry.
   std::string origin;
@@ -28,14 +34,23 @@ struct kubeconfig_cluster {
 
 /// A `users[].user` entry. Paths are absolute; `*_data` fields hold decoded bytes.
 struct kubeconfig_user {
+  /// `users[].name`.
   std::string name;
+  /// `client-certificate`: absolute path of a PEM file.
   std::string client_certificate;
+  /// `client-certificate-data`, decoded.
   std::string client_certificate_data;
+  /// `client-key`: absolute path of a PEM file.
   std::string client_key;
+  /// `client-key-data`, decoded. Never log it.
   std::string client_key_data;
+  /// `token`. Never log it.
   std::string token;
+  /// `tokenFile`: absolute path.
   std::string token_file;
+  /// `username` (basic auth).
   std::string username;
+  /// `password` (basic auth). Never log it.
   std::string password;
   /// The exec block as written (command resolved if it contains '/'); validated only when
   /// this user is selected, as kubectl does.
@@ -48,9 +63,13 @@ struct kubeconfig_user {
 
 /// A `contexts[].context` entry.
 struct kubeconfig_context {
+  /// `contexts[].name`.
   std::string name;
+  /// Name of the cluster entry.
   std::string cluster;
+  /// Name of the user entry; empty means anonymous.
   std::string user;
+  /// `namespace`; empty when unset.
   std::string namespace_;
   /// "<file>: contexts[i].context".
   std::string origin;
@@ -60,8 +79,11 @@ struct kubeconfig_context {
 struct kubeconfig {
   /// Files that contributed, in load order.
   std::vector<std::string> files;
+  /// Clusters by name.
   std::map<std::string, kubeconfig_cluster> clusters;
+  /// Users by name.
   std::map<std::string, kubeconfig_user> users;
+  /// Contexts by name.
   std::map<std::string, kubeconfig_context> contexts;
   /// Empty when no file set one.
   std::string current_context;
@@ -103,15 +125,19 @@ kelos::expected<kubeconfig> read_kubeconfig(const kubeconfig_paths& paths);
 struct kubeconfig_overrides {
   /// `--context`: used instead of `current-context`.
   std::string context;
-  /// `--cluster` / `--user`: replace the context's cluster / user.
+  /// `--cluster`: replaces the context's cluster.
   std::string cluster;
+  /// `--user`: replaces the context's user.
   std::string user;
   /// `--namespace`: beats the context's namespace.
   std::string namespace_;
-  /// `--server`, `--token`, `--certificate-authority` (a path), `--tls-server-name`.
+  /// `--server`: replaces the cluster's server.
   std::string server;
+  /// `--token`: a static bearer token that beats every user credential.
   std::string token;
+  /// `--certificate-authority`: path of a PEM file replacing the cluster's CA.
   std::string certificate_authority;
+  /// `--tls-server-name`.
   std::string tls_server_name;
   /// `--insecure-skip-tls-verify`; `true` also drops any configured CA (as kubectl does).
   std::optional<bool> insecure_skip_tls_verify;

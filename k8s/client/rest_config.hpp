@@ -52,16 +52,18 @@ struct rest_config {
   bool tls = false;
   /// PEM bundle of trusted CAs; empty means "use the system roots".
   std::string ca_pem;
-  /// Static client certificate / key (PEM); both empty or both set. An exec plugin may
-  /// instead provide them dynamically through `tokens->current()`.
+  /// Static client certificate (PEM); empty or set together with `client_key_pem`. An exec
+  /// plugin may instead provide a certificate dynamically through `tokens->current()`.
   std::string client_cert_pem;
+  /// Static client private key (PEM) matching `client_cert_pem`. Never log it.
   std::string client_key_pem;
   /// Skip server certificate verification (never set together with `ca_pem`).
   bool insecure_skip_tls_verify = false;
   /// SNI / verification name; empty means "use server.host".
   std::string tls_server_name;
-  /// HTTP basic auth (kubeconfig `username`/`password`); empty when unused.
+  /// HTTP basic auth user (kubeconfig `username`); empty when unused.
   std::string username;
+  /// HTTP basic auth password (kubeconfig `password`). Never log it.
   std::string password;
   /// Default namespace for namespaced requests: "default" when nothing set one.
   std::string namespace_ = "default";

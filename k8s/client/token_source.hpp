@@ -14,8 +14,9 @@ namespace kelos::k8s::client {
 struct credential {
   /// Bearer token; empty when the source only provides a client certificate.
   std::string token;
-  /// Client certificate and key (PEM) from an exec plugin; both empty or both set.
+  /// Client certificate (PEM) from an exec plugin; empty or set with `client_key_pem`.
   std::string client_cert_pem;
+  /// Client private key (PEM) from an exec plugin.
   std::string client_key_pem;
   /// When the credential stops being valid; nullopt = until the server rejects it.
   std::optional<time_point> expiry;

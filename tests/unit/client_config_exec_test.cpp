@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -39,6 +42,13 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
 size_t runs(const temp_dir& dir) {
   auto text = slurp(dir / "count");
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// A killed orphan may linger as a zombie if init is slow to reap it; that counts as dead.
+bool is_zombie(pid_t pid) {
+  auto stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
 }
 
 exec_config config_for(const std::string& command) {
@@ -115,8 +125,10 @@ TEST(ClientConfigExec, FailingPluginReportsCommandExitStatusAndStderr) {
 
 TEST(ClientConfigExec, HangingPluginIsKilledAfterTheTimeout) {
   temp_dir dir;
+  // The plugin's own child (sleep) must die too: it runs in the plugin's process group.
   std::string plugin = dir.write("hang.sh", "#!/bin/sh\necho 'waiting for browser' >&2\n"
-                                            "sleep 30\necho '{}'\n",
+                                            "sleep 30 &\necho $! > \"" + dir.path() +
+                                                "/child\"\nwait\necho '{}'\n",
                                  0755);
   exec_options options;
   options.timeout = std::chrono::milliseconds(300);
@@ -128,6 +140,15 @@ TEST(ClientConfigExec, HangingPluginIsKilledAfterTheTimeout) {
   EXPECT_NE(r.error().message.find(plugin), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("waiting for browser"), std::string::npos);
   EXPECT_LT(took, std::chrono::seconds(10));
+  pid_t child = static_cast<pid_t>(std::stol(slurp(dir / "child")));
+  ASSERT_GT(child, 1);
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) { // bounded: up to 2 s for the kernel to reap it
+    gone = (::kill(child, 0) != 0 && errno == ESRCH) || is_zombie(child);
+    if (!gone)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(gone) << "sleep child " << child << " survived the timeout";
 }
 
 TEST(ClientConfigExec, MissingCommandMentionsInstallHint) {
