@@ -115,7 +115,8 @@ expected<crd_definition> parse_crd(const k8s::json& crd);
 /// group, a different resource (other plural) using our plural, singular, kind, list
 /// kind or a short name; or our plural taken with a different kind. Resources with our
 /// group and plural are "us" (re-registration), never a clash. Returns the clash
-/// description, or nullopt.
+/// description, or nullopt. On a CRD update whose kind changed, pass `existing` without
+/// this CRD's own resources, or the old kind is reported as a clash with itself.
 std::optional<std::string> find_name_conflict(const crd_definition& crd,
                                               const std::vector<served_resource>& existing);
 

@@ -22,6 +22,8 @@ std::string openapi_gv_key(std::string_view group, std::string_view version);
 /// `GET /openapi/v3`: `{"paths":{"<key>":{"serverRelativeURL":"/openapi/v3/<key>?hash=<H>"}}}`
 /// for every served group-version. `<H>` is `content_hash` of that GV's document, so it
 /// changes whenever the document changes (CRD added, updated, removed version).
+/// Cost: builds every GV document once (a few ms with large CRD schemas); a server that
+/// answers this often can cache the result keyed on its CRD generation counter.
 k8s::json openapi_v3_index(const std::vector<served_resource>& resources);
 
 /// `GET /openapi/v3/<key>` (the `?hash=` query is ignored by the caller): the per-GV
