@@ -68,24 +68,34 @@ size_t watch_stream::size() const {
 }
 
 void watch_stream::close() {
-  std::lock_guard lock(mu_);
-  if (closed_)
-    return;
-  closed_ = true;
-  cv_.notify_all();
-  if (notify_)
-    notify_();
+  std::shared_ptr<const std::function<void()>> notify;
+  {
+    std::lock_guard lock(mu_);
+    if (closed_)
+      return;
+    closed_ = true;
+    cv_.notify_all();
+    notify = notify_;
+  }
+  if (notify)
+    (*notify)();
 }
 
 void watch_stream::set_notify(std::function<void()> fn) {
-  std::lock_guard lock(mu_);
-  notify_ = std::move(fn);
-  if (notify_ && (!queue_.empty() || closed_))
-    notify_();
+  std::shared_ptr<const std::function<void()>> notify;
+  bool pending = false;
+  {
+    std::lock_guard lock(mu_);
+    notify_ = fn ? std::make_shared<const std::function<void()>>(std::move(fn)) : nullptr;
+    notify = notify_;
+    pending = !queue_.empty() || closed_;
+  }
+  if (notify && pending)
+    (*notify)();
 }
 
 bool watch_stream::push(watch_event ev) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   if (closed_)
     return false;
   if (queue_.size() >= capacity_ && ev.type != watch_event_type::error) {
@@ -100,9 +110,13 @@ bool watch_stream::push(watch_event ev) {
       closed_ = true;
   }
   cv_.notify_all();
-  if (notify_)
-    notify_();
-  return !closed_;
+  bool open = !closed_;
+  // Call the consumer's callback without our lock held, so it may pop from this stream.
+  auto notify = notify_;
+  lock.unlock();
+  if (notify)
+    (*notify)();
+  return open;
 }
 
 } // namespace kelos::apiserver

@@ -67,10 +67,11 @@ public:
   size_t size() const;
   /// Closes the stream (idempotent); wakes waiters and the notify callback.
   void close();
-  /// Registers a callback invoked (from the writer's thread, under no store lock but under
-  /// the stream lock — it must not block and must not call back into this stream) whenever
-  /// events become available or the stream closes. Lets an asio strand be posted instead of
-  /// polling. Replaces any earlier callback.
+  /// Registers a callback invoked whenever events become available or the stream closes.
+  /// It runs on the writer's thread, outside this stream's lock but possibly while the
+  /// store's lock is held: it must not block and must not call the store (it may call
+  /// `try_next`/`size` on this stream). Lets an asio strand be posted instead of polling.
+  /// Replaces any earlier callback.
   void set_notify(std::function<void()> fn);
 
   // --- producer side (used by the store) ---
@@ -84,7 +85,7 @@ private:
   std::deque<watch_event> queue_;
   size_t capacity_;
   bool closed_ = false;
-  std::function<void()> notify_;
+  std::shared_ptr<const std::function<void()>> notify_;
 };
 
 /// Options of a watch request (query parameters of `?watch=true`).

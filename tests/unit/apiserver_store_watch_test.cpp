@@ -213,7 +213,13 @@ TEST(StoreWatchTest, NotifyCallbackFiresOnPush) {
   auto w = store.watch(res("tasks"), "default", from(std::to_string(store.current_rv())));
   ASSERT_TRUE(w);
   std::atomic<int> calls{0};
-  (*w)->set_notify([&] { ++calls; });
+  std::weak_ptr<watch_stream> stream = *w;
+  // The callback runs outside the stream lock, so it may look at the stream.
+  (*w)->set_notify([&calls, stream] {
+    ++calls;
+    if (auto s = stream.lock())
+      (void)s->size();
+  });
   ASSERT_TRUE(store.create(res("tasks"), "default", task("a")));
   EXPECT_GE(calls.load(), 1);
   store.stop_watch(*w);
