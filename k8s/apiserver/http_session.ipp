@@ -162,6 +162,9 @@ private:
         ec == net::error::connection_reset)
       return do_close();
     if (ec == http::error::body_limit) {
+      // The client is likely still sending: read and drop its body after answering so it
+      // sees the 413 instead of a connection reset.
+      drain_after_write_ = true;
       return write_simple(413, front_status(413, "RequestEntityTooLarge",
                                             "the request body exceeds the server's limit of " +
                                               std::to_string(env_->max_body_bytes) + " bytes"),
@@ -213,10 +216,23 @@ private:
     res->prepare_payload();
     http::async_write(stream_, *res,
                       [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        if (!ec && self->drain_after_write_)
+                          return self->drain();
                         if (ec || !res->keep_alive())
                           return self->do_close();
                         self->do_read();
                       });
+  }
+
+  // Reads and discards whatever the client still sends (bounded by a timeout), then closes.
+  void drain() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+    beast::get_lowest_layer(stream_).async_read_some(
+      net::buffer(discard_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec)
+          return self->do_close();
+        self->drain();
+      });
   }
 
   void start_stream(server_response resp) {
@@ -351,13 +367,14 @@ private:
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool closed_ = false;
+  bool drain_after_write_ = false;
   // Streaming state: the flags below are touched on the strand only; the queue under mu_.
   bool streaming_ = false;
   bool header_sent_ = false;
   bool writing_ = false;
   bool finished_ = false;
   std::string current_;
-  char discard_[512];
+  char discard_[16384];
   mutable std::mutex mu_;
   std::deque<std::string> queue_;
   std::size_t pending_bytes_ = 0;
