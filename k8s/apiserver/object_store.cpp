@@ -660,14 +660,13 @@ struct object_store::impl {
       return write_result{std::make_shared<const json>(std::move(next)), false, false};
     std::string key = key_of(res.namespaced ? ns : "", name);
     if (is_deleting(next) && finalizers_of(next).empty() && !is_namespace(c)) {
-      // Removing the last finalizer of a deleting object deletes it.
-      auto stored = commit_put(c, key, std::move(next));
-      if (!stored)
-        return std::move(stored).error();
+      // Removing the last finalizer of a deleting object deletes it: one DELETED event (as
+      // upstream's errEmptiedFinalizers path), and the response is the update's result.
       auto gone = commit_delete(c, key);
       if (!gone)
         return std::move(gone).error();
-      return write_result{*gone, false, false};
+      meta_mut(next)["resourceVersion"] = meta_string(**gone, "resourceVersion");
+      return write_result{std::make_shared<const json>(std::move(next)), false, false};
     }
     auto stored = commit_put(c, key, std::move(next));
     if (!stored)
@@ -763,8 +762,7 @@ struct object_store::impl {
     if (!cur || next == *cur)
       return;
     if (is_deleting(next) && finalizers_of(next).empty() && !is_namespace(c)) {
-      if (commit_put(c, key, std::move(next)))
-        (void)commit_delete(c, key);
+      (void)commit_delete(c, key);
       return;
     }
     (void)commit_put(c, key, std::move(next));

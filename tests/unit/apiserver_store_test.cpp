@@ -246,11 +246,18 @@ TEST_F(StoreTest, FinalizersHoldDeletion) {
   EXPECT_EQ(bad.error().code, 422);
   EXPECT_NE(bad.error().message.find("no new finalizers can be added"), std::string::npos);
 
+  auto w = store.watch(res("tasks"), "default", {std::to_string(store.current_rv()), "", "", false, false, 0});
+  ASSERT_TRUE(w);
   json done = *d->object;
   done["metadata"].erase("finalizers");
   auto last = store.update(res("tasks"), "default", "t", done);
   ASSERT_TRUE(last) << last.error().message;
   EXPECT_FALSE(store.get(res("tasks"), "default", "t"));
+  EXPECT_FALSE((*last->object)["metadata"].contains("finalizers"));
+  auto evs = drain(**w);
+  ASSERT_EQ(evs.size(), 1u) << "only a DELETED event";
+  EXPECT_EQ(evs[0].type, watch_event_type::deleted);
+  EXPECT_EQ(evs[0].rv, store.current_rv());
 }
 
 TEST_F(StoreTest, DeleteWithoutFinalizersRemovesAndChecksPreconditions) {
