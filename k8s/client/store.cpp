@@ -5,18 +5,24 @@
 namespace kelos::k8s {
 
 store_key key_of(const json& object) {
+  // Direct lookups: this runs for every watch event, so avoid building paths.
   store_key key;
-  const json* meta = object.is_object() ? find_path(object, "metadata") : nullptr;
-  if (meta == nullptr || !meta->is_object()) return key;
-  key.namespace_ = get_string(*meta, "namespace");
-  key.name = get_string(*meta, "name");
+  if (!object.is_object()) return key;
+  auto meta = object.find("metadata");
+  if (meta == object.end() || !meta->is_object()) return key;
+  if (auto ns = meta->find("namespace"); ns != meta->end() && ns->is_string())
+    key.namespace_ = ns->get<std::string>();
+  if (auto name = meta->find("name"); name != meta->end() && name->is_string()) key.name = name->get<std::string>();
   return key;
 }
 
 label_list labels_of(const json& object) {
   label_list out;
-  const json* labels = object.is_object() ? find_path(object, "metadata.labels") : nullptr;
-  if (labels == nullptr || !labels->is_object()) return out;
+  if (!object.is_object()) return out;
+  auto meta = object.find("metadata");
+  if (meta == object.end() || !meta->is_object()) return out;
+  auto labels = meta->find("labels");
+  if (labels == meta->end() || !labels->is_object()) return out;
   out.reserve(labels->size());
   // nlohmann objects iterate in key order, so `out` is sorted.
   for (auto it = labels->begin(); it != labels->end(); ++it)

@@ -51,8 +51,10 @@ template <class T>
 class store {
 public:
   using value_type = T;
-  /// Turns a watched object into the cached value.
-  using projection = std::function<T(const json&)>;
+  /// Turns a watched object into the cached value. It receives the event's object as an
+  /// rvalue, so a projection that keeps the whole object can move it instead of copying;
+  /// a lambda taking `const json&` works too.
+  using projection = std::function<T(json&&)>;
 
   /// One cached object.
   struct entry {
@@ -75,7 +77,7 @@ public:
         if (!initializing_) return false;
         auto key = key_of(ev.object);
         if (key.name.empty()) return false;
-        buffer_.insert_or_assign(std::move(key), make_entry(ev.object));
+        buffer_.insert_or_assign(std::move(key), make_entry(std::move(ev.object)));
         return true;
       }
       case k::init_done:
@@ -88,7 +90,7 @@ public:
       case k::apply: {
         auto key = key_of(ev.object);
         if (key.name.empty()) return false;
-        objects_.insert_or_assign(std::move(key), make_entry(ev.object));
+        objects_.insert_or_assign(std::move(key), make_entry(std::move(ev.object)));
         return true;
       }
       case k::remove: {
@@ -162,7 +164,10 @@ public:
   }
 
 private:
-  entry make_entry(const json& object) const { return entry{project_(object), labels_of(object)}; }
+  entry make_entry(json&& object) const {
+    auto labels = labels_of(object);  // before the projection may move the object away
+    return entry{project_(std::move(object)), std::move(labels)};
+  }
 
   projection project_;
   std::map<store_key, entry> objects_;
@@ -173,7 +178,7 @@ private:
 
 /// A store that keeps whole objects (for our own kinds, or tools).
 inline store<json> make_json_store() {
-  return store<json>{[](const json& o) { return o; }};
+  return store<json>{[](json&& o) { return std::move(o); }};
 }
 
 } // namespace kelos::k8s
