@@ -284,6 +284,20 @@ users:
   EXPECT_EQ(info["spec"]["cluster"]["insecure-skip-tls-verify"], true);
 }
 
+TEST(ClientConfigExec, ExecInfoOmitsClusterUnlessAsked) {
+  exec_config c = config_for("/bin/true");
+  exec_cluster_info cluster{"https://h", "", true, ""};
+  auto plain = json::parse(make_exec_info(c, cluster));
+  EXPECT_EQ(plain["apiVersion"], v1);
+  EXPECT_EQ(plain["spec"]["interactive"], false);
+  EXPECT_FALSE(plain["spec"].contains("cluster"));
+  c.provide_cluster_info = true;
+  auto with = json::parse(make_exec_info(c, cluster));
+  EXPECT_EQ(with["spec"]["cluster"]["server"], "https://h");
+  EXPECT_EQ(with["spec"]["cluster"]["insecure-skip-tls-verify"], true);
+  EXPECT_FALSE(with["spec"]["cluster"].contains("certificate-authority-data"));
+}
+
 TEST(ClientConfigExec, InteractiveAlwaysIsRefused) {
   auto c = config_for("/bin/true");
   c.interactive_mode = "Always";

@@ -159,6 +159,10 @@ TEST(ClientConfigKubeconfig, KubeconfigEnvListSkipsMissingFilesAndDeduplicates) 
   ASSERT_TRUE(cfg) << cfg.error().render();
   EXPECT_EQ(cfg->server.host, "x");
 
+  auto from_list = load_kubeconfig(std::vector<std::string>{dir / "missing", a});
+  ASSERT_TRUE(from_list) << from_list.error().render();
+  EXPECT_EQ(from_list->server.host, "x");
+
   auto none = load_kubeconfig(kubeconfig_paths{{dir / "missing"}, false});
   ASSERT_FALSE(none);
   EXPECT_EQ(none.error().code, errc::invalid_config);
