@@ -2,6 +2,8 @@
 
 #include "k8s/apiserver/protobuf.hpp"
 
+#include "k8s/time.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -192,6 +194,26 @@ api_result<k8s::json> decode_patch_body(const server_request& req, patch_type ty
   if (type != patch_type::json_patch && !j.is_object())
     return bad_body("the patch must be a JSON object");
   return j;
+}
+
+void normalize_micro_times(const k8s::resource_info& res, k8s::json& obj) {
+  auto fix = [](k8s::json& parent, const char* key) {
+    auto it = parent.find(key);
+    if (it == parent.end() || !it->is_string())
+      return;
+    if (auto t = k8s::parse_time(it->get<std::string>()))
+      *it = k8s::format_micro_time(*t);
+  };
+  if (!obj.is_object())
+    return;
+  if (res.group == "coordination.k8s.io" && res.plural == "leases") {
+    if (auto spec = obj.find("spec"); spec != obj.end() && spec->is_object()) {
+      fix(*spec, "acquireTime");
+      fix(*spec, "renewTime");
+    }
+  } else if (res.plural == "events" && (res.group.empty() || res.group == "events.k8s.io")) {
+    fix(obj, "eventTime");
+  }
 }
 
 } // namespace kelos::apiserver

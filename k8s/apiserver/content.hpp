@@ -32,6 +32,12 @@ api_result<k8s::json> decode_object_body(const server_request& req);
 /// resources).
 api_result<patch_type> decode_patch_type(const server_request& req, bool strategic_allowed);
 
+/// Rewrites client-sent `MicroTime` fields (Lease `spec.acquireTime`/`spec.renewTime`,
+/// Event `eventTime`) to the canonical form with 6 fractional digits and `Z`, as upstream
+/// re-encodes them (clients may send `+00:00` offsets). Unparsable values are left alone
+/// for validation to report.
+void normalize_micro_times(const k8s::resource_info& res, k8s::json& obj);
+
 /// Parses a patch body for its type (JSON; YAML too for apply). 400 when malformed.
 api_result<k8s::json> decode_patch_body(const server_request& req, patch_type type);
 

@@ -348,6 +348,7 @@ server_response api_handlers::handle_resource(server_request& req, const api_pat
     obj["kind"] = info.kind;
     if (!obj.contains("metadata") || !obj["metadata"].is_object())
       obj["metadata"] = json::object();
+    normalize_micro_times(info, obj);
     auto mf = update_managed_fields(json(), obj, manager, info.api_version(), now, entry->lists);
     if (mf && !mf->empty())
       obj["metadata"]["managedFields"] = *mf;
@@ -390,6 +391,7 @@ server_response api_handlers::handle_resource(server_request& req, const api_pat
     obj["metadata"]["name"] = name;
     obj["apiVersion"] = info.api_version();
     obj["kind"] = info.kind;
+    normalize_micro_times(info, obj);
     write_options wo;
     wo.dry_run = *dry;
     wo.field_manager = manager;
@@ -471,6 +473,7 @@ server_response api_handlers::handle_resource(server_request& req, const api_pat
               return api_error::from_error(res.error(), info, name);
             if (!res->ok())
               return error_from_status_body(apply_conflict_status(*res));
+            normalize_micro_times(info, res->object);
             return std::move(res->object);
           }
           if (!cur)
@@ -498,6 +501,7 @@ server_response api_handlers::handle_resource(server_request& req, const api_pat
             return api_error::bad_request("the patch result is not an object");
           if (!next.contains("metadata") || !next["metadata"].is_object())
             next["metadata"] = json::object();
+          normalize_micro_times(info, next);
           auto mf = update_managed_fields(*cur, next, manager, info.api_version(), now, lists,
                                           path.subresource);
           if (mf)

@@ -113,13 +113,13 @@ def watch_bookmarks(srv):
 
     def mover():
         time.sleep(0.5)
-        core.patch_namespaced_config_map("sel", "default", {"metadata": {"labels": {"in": "yes"}}})
-        core.patch_namespaced_config_map("sel", "default", {"metadata": {"labels": {"in": None}}})
+        core.patch_namespaced_config_map("sel", "default", {"metadata": {"labels": {"sel": "yes"}}})
+        core.patch_namespaced_config_map("sel", "default", {"metadata": {"labels": {"sel": None}}})
 
     th = threading.Thread(target=mover)
     th.start()
     seen = []
-    for ev in watch.Watch().stream(core.list_namespaced_config_map, "default", label_selector="in=yes",
+    for ev in watch.Watch().stream(core.list_namespaced_config_map, "default", label_selector="sel=yes",
                                    resource_version=rv, timeout_seconds=3):
         seen.append(ev["type"])
     th.join()
