@@ -82,6 +82,8 @@ kelos::expected<credential> parse_exec_credential(std::string_view output,
 /// `config.env` + KUBERNETES_EXEC_INFO), collects stdout/stderr and parses the result.
 /// Errors: `exec_plugin_failed` (cannot start, non-zero exit, bad output; includes an
 /// excerpt of stderr) or `timeout` (killed after `options.timeout`).
+/// Caveats: reads `environ` (do not `setenv` concurrently); the exit status is collected
+/// with `waitpid`, so SIGCHLD must not be ignored (SIG_IGN) by the program.
 kelos::expected<credential> run_exec_plugin(const exec_config& config,
                                             const std::optional<exec_cluster_info>& cluster,
                                             const exec_options& options = {});

@@ -4,7 +4,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <set>
 

@@ -2,8 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <cerrno>
-#include <cstring>
 #include <mutex>
 
 #include "k8s/client/rest_config.hpp"
