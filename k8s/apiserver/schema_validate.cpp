@@ -127,10 +127,21 @@ struct validator {
     add("FieldValueInvalid", field, "Invalid value: " + value + ": " + detail);
   }
 
+  // go-openapi accepts a float64 with an integral value as an integer (JSON has one number
+  // type; `5.0` from a YAML converter must still validate).
+  static bool is_integer(const json& v) {
+    if (v.is_number_integer())
+      return true;
+    if (!v.is_number_float())
+      return false;
+    double d = v.get<double>();
+    return std::isfinite(d) && std::floor(d) == d;
+  }
+
   bool check_type(const schema_node& n, const json& v, const std::string& path) {
     const std::string& t = n.type;
     if (n.int_or_string) {
-      if (v.is_number_integer() || v.is_string())
+      if (is_integer(v) || v.is_string())
         return true;
       add("FieldValueTypeInvalid", path,
           "Invalid value: \"" + json_type(v) + "\": " + path
@@ -139,7 +150,7 @@ struct validator {
     }
     bool ok = t.empty() || (t == "object" && v.is_object()) || (t == "array" && v.is_array())
               || (t == "string" && v.is_string())
-              || (t == "integer" && v.is_number_integer())
+              || (t == "integer" && is_integer(v))
               || (t == "number" && v.is_number()) || (t == "boolean" && v.is_boolean());
     if (!ok)
       add("FieldValueTypeInvalid", path,

@@ -51,7 +51,14 @@ json merge_applied(const json& live, const json& applied, const std::string& sp,
           result.push_back(v);
       return result;
     }
-    if (lt.kind == list_kind::map && !lt.keys.empty()) {
+    auto has_keys = [&](const json& item) {
+      return item.is_object()
+             && std::all_of(lt.keys.begin(), lt.keys.end(),
+                            [&](const std::string& k) { return item.contains(k); });
+    };
+    // Items without their keys make the list atomic, as fields_of() treats it.
+    if (lt.kind == list_kind::map && !lt.keys.empty()
+        && std::all_of(applied.begin(), applied.end(), has_keys)) {
       json result = live;
       for (const auto& item : applied) {
         auto match = std::find_if(result.begin(), result.end(),

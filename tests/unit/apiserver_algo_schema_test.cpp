@@ -106,6 +106,8 @@ TEST(SchemaValidate, TypeMismatchIsTypeInvalid) {
   EXPECT_EQ(causes[0].render(), R"(spec.ttl: Invalid value: "string": spec.ttl in body must be of type integer: "string")");
   t["spec"]["ttl"] = 1.5;
   EXPECT_EQ(check(t).size(), 1u);
+  t["spec"]["ttl"] = 5.0;  // integral float: accepted like go-openapi does
+  EXPECT_TRUE(check(t).empty());
   t["spec"]["ttl"] = 5;
   EXPECT_TRUE(check(t).empty());
 }

@@ -282,3 +282,16 @@ TEST(ServerSideApply, StatusIsIgnoredOnMainResource) {
   EXPECT_FALSE(r->object.contains("status"));
   EXPECT_FALSE(r->managed_fields[0]["fieldsV1"].contains("f:status"));
 }
+
+TEST(ServerSideApply, MapListWithoutKeysIsReplacedWhole) {
+  api::list_type_info lists = api::builtin_list_types("Pod");
+  json live = j(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},
+      "spec":{"containers":[{"name":"a","image":"a:1"}]}})");
+  json applied = j(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},
+      "spec":{"containers":[{"image":"nokey"}]}})");
+  auto req = request(live, applied, "mgr");
+  req.lists = lists;
+  auto r = api::server_side_apply(req);
+  ASSERT_TRUE(r && r->ok());
+  EXPECT_EQ(r->object["spec"]["containers"], j(R"([{"image":"nokey"}])"));
+}
