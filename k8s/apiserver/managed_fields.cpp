@@ -297,8 +297,18 @@ expected<json> update_managed_fields(const json& old_obj, const json& new_obj,
   if (!parsed)
     return parsed.error();
   auto entries = std::move(*parsed);
-  field_set old_set = fields_of(old_obj, lists);
-  field_set new_set = fields_of(new_obj, lists);
+  // Like upstream's reset fields: a write to the main resource never owns `status`, and a
+  // write to /status owns nothing but `status`.
+  const bool status_only = subresource == "status";
+  auto scoped = [&](const json& obj) {
+    field_set set = fields_of(obj, lists, !status_only);
+    if (status_only)
+      for (auto it = set.begin(); it != set.end();)
+        it = it->front() == "f:status" ? std::next(it) : set.erase(it);
+    return set;
+  };
+  field_set old_set = scoped(old_obj);
+  field_set new_set = scoped(new_obj);
   field_set changed;
   for (const auto& p : new_set) {
     if (!old_set.count(p)) {

@@ -72,7 +72,9 @@ json managed_fields_to_json(const std::vector<managed_fields_entry>& entries);
 /// Upstream rule (fieldmanager `Update`): fields added or changed between `old_obj` (null
 /// on create) and `new_obj` become owned by `manager`'s Update entry for `api_version`;
 /// they are removed from every other manager's set, and fields removed from the object are
-/// removed from all sets. The entry's time is set to `now` when its set changes. Managed
+/// removed from all sets. On the main resource (`subresource` empty) `status` is never
+/// tracked; on `subresource == "status"` only `status` is (upstream's per-strategy reset
+/// fields). The entry's time is set to `now` when its set changes. Managed
 /// fields present in `new_obj` are ignored; the ones in `old_obj` are the starting point.
 /// Returns the new `metadata.managedFields` array (write it into the stored object).
 expected<json> update_managed_fields(const json& old_obj, const json& new_obj,

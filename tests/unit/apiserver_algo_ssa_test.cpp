@@ -295,3 +295,27 @@ TEST(ServerSideApply, MapListWithoutKeysIsReplacedWhole) {
   ASSERT_TRUE(r && r->ok());
   EXPECT_EQ(r->object["spec"]["containers"], j(R"([{"image":"nokey"}])"));
 }
+
+TEST(ManagedFields, StatusOwnershipIsScopedToTheStatusSubresource) {
+  json live = created_by_client_side_apply(task("one"));
+  json next = live;
+  next["status"] = {{"phase", "Running"}};
+  next["spec"]["prompt"] = "stale-or-changed";
+  auto mf = api::update_managed_fields(live, next, "kelos-controller", task_version,
+                                       "2026-11-23T00:00:00Z", api::list_type_info{}, "status");
+  ASSERT_TRUE(mf);
+  ASSERT_EQ(mf->size(), 2u);
+  const json& controller = (*mf)[1];
+  EXPECT_EQ(controller["manager"], "kelos-controller");
+  EXPECT_EQ(controller["subresource"], "status");
+  EXPECT_EQ(controller["fieldsV1"], j(R"({"f:status":{"f:phase":{}}})"));
+  // The main resource ignores status: an Update that only touches status records nothing.
+  json stored_obj = next;
+  stored_obj["metadata"]["managedFields"] = *mf;
+  json again = stored_obj;
+  again["status"]["phase"] = "Succeeded";
+  auto main = api::update_managed_fields(stored_obj, again, "kubectl-edit", task_version,
+                                         "2026-11-23T00:00:01Z", api::list_type_info{});
+  ASSERT_TRUE(main);
+  EXPECT_EQ(*main, *mf);
+}
