@@ -334,8 +334,14 @@ public:
       return *cached_;
     auto fresh = run_exec_plugin(config_, cluster_, options_);
     if (!fresh) {
-      if (cached_ && cached_->expiry && t < *cached_->expiry)
-        return *cached_; // still valid; try again on the next call
+      if (cached_ && cached_->expiry && t < *cached_->expiry) {
+        // Still valid: serve it, and do not spawn a plugin per request while it keeps failing.
+        refresh_at_ = std::min<time_point>(
+            *cached_->expiry,
+            now() + std::chrono::duration_cast<std::chrono::microseconds>(
+                        options_.failed_refresh_backoff));
+        return *cached_;
+      }
       return std::move(fresh).error();
     }
     cached_ = std::move(*fresh);

@@ -62,6 +62,9 @@ struct exec_options {
   std::chrono::milliseconds refresh_margin{std::chrono::seconds(10)};
   /// At most this many bytes of stdout are kept (more is an error).
   std::size_t max_output = 1 << 20;
+  /// After a failed refresh while the old credential is still valid, the old one is served
+  /// without re-running the plugin for this long (never past the real expiry).
+  std::chrono::milliseconds failed_refresh_backoff{std::chrono::seconds(5)};
 };
 
 /// True for the ExecCredential API versions we speak (v1 and v1beta1).
@@ -91,7 +94,8 @@ kelos::expected<credential> run_exec_plugin(const exec_config& config,
 /// A token source running the plugin on first use and again when the cached credential
 /// is close to expiry or after `invalidate()`. Calls are serialized: concurrent callers
 /// wait for one plugin run. If a refresh fails while the old credential has not actually
-/// expired yet, the old one is returned.
+/// expired yet, the old one is returned (and the plugin is not re-run for
+/// `options.failed_refresh_backoff`).
 std::shared_ptr<token_source> make_exec_token_source(exec_config config,
                                                      std::optional<exec_cluster_info> cluster,
                                                      exec_options options = {});

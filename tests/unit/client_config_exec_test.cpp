@@ -77,6 +77,34 @@ TEST(ClientConfigExec, CachesUntilExpiryThenRunsAgain) {
   EXPECT_EQ(runs(dir), 2u);
 }
 
+TEST(ClientConfigExec, FailedRefreshServesTheStillValidCredentialWithBackoff) {
+  temp_dir dir;
+  // First run: a token valid for 6 s. Later runs fail.
+  std::string plugin = dir.write("flaky.sh", "#!/bin/sh\nc=\"" + dir.path() + R"sh(/count"
+echo x >> "$c"
+n=$(wc -l < "$c")
+if [ "$n" -gt 1 ]; then echo 'idp down' >&2; exit 1; fi
+exp=$(date -u -d '+6 second' +%Y-%m-%dT%H:%M:%S.%NZ)
+printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"old","expirationTimestamp":"%s"}}' "$exp"
+)sh",
+                                 0755);
+  exec_options options; // margin min(10 s, 3 s): refresh starts 3 s before expiry
+  options.failed_refresh_backoff = std::chrono::seconds(60);
+  auto source = make_exec_token_source(config_for(plugin), {}, options);
+  EXPECT_EQ(*source->token(), "old");
+  std::this_thread::sleep_for(std::chrono::milliseconds(3300));
+  auto during = source->token(); // refresh fails; the old token is still valid
+  ASSERT_TRUE(during) << during.error().render();
+  EXPECT_EQ(*during, "old");
+  EXPECT_EQ(runs(dir), 2u);
+  EXPECT_EQ(*source->token(), "old"); // backoff: no new run
+  EXPECT_EQ(runs(dir), 2u);
+  source->invalidate(); // after a 401 the old token is useless: the failure surfaces
+  auto after = source->token();
+  ASSERT_FALSE(after);
+  EXPECT_NE(after.error().message.find("idp down"), std::string::npos);
+}
+
 TEST(ClientConfigExec, InvalidateForcesANewRunAndNoExpiryCachesForever) {
   temp_dir dir;
   std::string plugin = dir.write("plugin.sh", R"(#!/bin/sh
