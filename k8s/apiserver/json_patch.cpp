@@ -164,7 +164,7 @@ bool is_prefix(const std::vector<std::string>& a, const std::vector<std::string>
 
 } // namespace
 
-expected<json> apply_json_patch(const json& doc, const json& patch) {
+static expected<json> apply_json_patch_impl(const json& doc, const json& patch) {
   if (!patch.is_array())
     return make_error(errc::bad_request, "json patch must be an array of operations");
   json result = doc;
@@ -247,6 +247,14 @@ expected<json> apply_json_patch(const json& doc, const json& patch) {
       return make_error(errc::bad_request, prefix + ": " + why);
   }
   return result;
+}
+
+expected<json> apply_json_patch(const json& doc, const json& patch) {
+  try {
+    return apply_json_patch_impl(doc, patch);
+  } catch (const std::exception& e) {
+    return make_error(errc::bad_request, std::string("json patch: ") + e.what());
+  }
 }
 
 } // namespace kelos::apiserver

@@ -289,7 +289,7 @@ json managed_fields_to_json(const std::vector<managed_fields_entry>& entries) {
   return out;
 }
 
-expected<json> update_managed_fields(const json& old_obj, const json& new_obj,
+static expected<json> update_managed_fields_impl(const json& old_obj, const json& new_obj,
                                      const std::string& manager, const std::string& api_version,
                                      const std::string& now, const list_type_info& lists,
                                      const std::string& subresource) {
@@ -357,6 +357,18 @@ expected<json> update_managed_fields(const json& old_obj, const json& new_obj,
     for (const auto& p : removed)
       mine->fields.erase(p);
   return managed_fields_to_json(entries);
+}
+
+expected<json> update_managed_fields(const json& old_obj, const json& new_obj,
+                                     const std::string& manager, const std::string& api_version,
+                                     const std::string& now, const list_type_info& lists,
+                                     const std::string& subresource) {
+  try {
+    return update_managed_fields_impl(old_obj, new_obj, manager, api_version, now, lists,
+                                      subresource);
+  } catch (const std::exception& e) {
+    return make_error(errc::bad_request, std::string("managedFields: ") + e.what());
+  }
 }
 
 } // namespace kelos::apiserver

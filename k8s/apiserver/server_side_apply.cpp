@@ -130,7 +130,7 @@ std::string conflict_message(const std::vector<apply_conflict>& conflicts) {
 
 } // namespace
 
-expected<apply_result> server_side_apply(const apply_request& req) {
+static expected<apply_result> server_side_apply_impl(const apply_request& req) {
   const json& applied = req.applied;
   if (!applied.is_object())
     return make_error(errc::bad_request, "apply patch must be a JSON/YAML object");
@@ -270,6 +270,16 @@ json apply_conflict_status(const apply_result& result) {
                       {"field", c.field}});
   status["details"]["causes"] = std::move(causes);
   return status;
+}
+
+expected<apply_result> server_side_apply(const apply_request& req) {
+  // The inputs are client JSON of any shape; a type mismatch deep inside the merge must be a
+  // 400, never an exception escaping into the HTTP layer.
+  try {
+    return server_side_apply_impl(req);
+  } catch (const std::exception& e) {
+    return make_error(errc::bad_request, std::string("apply failed: ") + e.what());
+  }
 }
 
 } // namespace kelos::apiserver

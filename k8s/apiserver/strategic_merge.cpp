@@ -231,7 +231,7 @@ bool strategic_merge_supported(std::string_view kind) {
   return false;
 }
 
-expected<json> apply_strategic_merge_patch(const json& original, const json& patch,
+static expected<json> apply_strategic_merge_patch_impl(const json& original, const json& patch,
                                            const list_type_info& lists) {
   if (!patch.is_object())
     return make_error(errc::bad_request, "strategic merge patch must be a JSON object");
@@ -247,6 +247,15 @@ expected<json> apply_strategic_merge_patch(const json& original, const json& pat
 expected<json> apply_strategic_merge_patch(std::string_view kind, const json& original,
                                            const json& patch) {
   return apply_strategic_merge_patch(original, patch, builtin_list_types(kind));
+}
+
+expected<json> apply_strategic_merge_patch(const json& original, const json& patch,
+                                           const list_type_info& lists) {
+  try {
+    return apply_strategic_merge_patch_impl(original, patch, lists);
+  } catch (const std::exception& e) {
+    return make_error(errc::bad_request, std::string("strategic merge patch: ") + e.what());
+  }
 }
 
 } // namespace kelos::apiserver

@@ -319,3 +319,14 @@ TEST(ManagedFields, StatusOwnershipIsScopedToTheStatusSubresource) {
   ASSERT_TRUE(main);
   EXPECT_EQ(*main, *mf);
 }
+
+TEST(ServerSideApply, MalformedShapesAreErrorsNotExceptions) {
+  json live = created_by_client_side_apply(task("one"));
+  json applied = j(R"({"apiVersion":"kelos.dev/v1alpha1","kind":"Task","metadata":"oops"})");
+  auto r = api::server_side_apply(request(live, applied, "kubectl"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, kelos::errc::bad_request);
+  json bad_live = live;
+  bad_live["metadata"]["managedFields"] = j(R"([{"manager":"x","fieldsV1":{"f:a":"no"}}])");
+  EXPECT_FALSE(api::server_side_apply(request(bad_live, task("two"), "kubectl")));
+}
