@@ -69,6 +69,24 @@ admission_hook make_schema_admission(std::shared_ptr<const schema_node> schema, 
   };
 }
 
+admission_hook make_versioned_schema_admission(
+  std::map<std::string, std::shared_ptr<const schema_node>> schemas, std::string fallback,
+  std::string kind, std::string group) {
+  std::map<std::string, admission_hook> hooks;
+  for (auto& [api_version, schema] : schemas)
+    if (schema)
+      hooks.emplace(api_version, make_schema_admission(schema, kind, group));
+  return [hooks = std::move(hooks), fallback = std::move(fallback)](
+           json obj, const json* old, const admission_context& ctx) -> api_result<json> {
+    auto it = hooks.find(k8s::get_string(obj, "apiVersion"));
+    if (it == hooks.end())
+      it = hooks.find(fallback);
+    if (it == hooks.end())
+      return obj;
+    return it->second(std::move(obj), old, ctx);
+  };
+}
+
 admission_hook make_crd_admission() {
   return [](json obj, const json*, const admission_context&) -> api_result<json> {
     auto crd = parse_crd(obj);

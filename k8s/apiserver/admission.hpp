@@ -3,6 +3,7 @@
 #include "k8s/apiserver/object_store.hpp"
 #include "k8s/apiserver/schema_validate.hpp"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,14 @@ bool parse_field_validation(std::string_view text, field_validation& out);
 /// 422 Invalid with causes; Warn → warnings on the current request.
 admission_hook make_schema_admission(std::shared_ptr<const schema_node> schema, std::string kind,
                                      std::string group);
+
+/// Schema admission for every served version of one CRD (the store keys hooks by group
+/// and plural, which all versions share): the object's `apiVersion` picks the version's
+/// schema; unknown versions use `fallback_api_version`'s. Versions without a schema are
+/// admitted unchanged.
+admission_hook make_versioned_schema_admission(
+  std::map<std::string, std::shared_ptr<const schema_node>> schemas_by_api_version,
+  std::string fallback_api_version, std::string kind, std::string group);
 
 /// Admission of CustomResourceDefinition objects: rejects specs `parse_crd` refuses
 /// with 422 Invalid.

@@ -63,13 +63,14 @@ void crd_controller::register_crd(const json& obj) {
   auto conflict = find_name_conflict(*crd, others);
   if (!conflict) {
     auto entries = catalog_.set_crd(*crd);
-    for (const auto& e : entries) {
-      if (e->schema)
-        store_.set_admission_hook(e->served.info,
-                                  make_schema_admission(e->schema, e->served.info.kind, e->served.info.group));
-      else
-        store_.set_admission_hook(e->served.info, {});
-    }
+    std::map<std::string, std::shared_ptr<const schema_node>> schemas;
+    for (const auto& e : entries)
+      schemas[e->served.info.api_version()] = e->schema;
+    if (!entries.empty())
+      store_.set_admission_hook(
+        entries.front()->served.info,
+        make_versioned_schema_admission(std::move(schemas), crd->group + "/" + crd->storage_version().name,
+                                        crd->names.kind, crd->group));
   }
   json previous = obj.contains("status") ? obj["status"] : json();
   json status = crd_status(*crd, conflict.has_value(), k8s::format_time(k8s::now()), previous,

@@ -501,6 +501,8 @@ server_response api_handlers::handle_resource(server_request& req, const api_pat
             return api_error::bad_request("the patch result is not an object");
           if (!next.contains("metadata") || !next["metadata"].is_object())
             next["metadata"] = json::object();
+          // The request's version decides which schema admits the result.
+          next["apiVersion"] = info.api_version();
           normalize_micro_times(info, next);
           auto mf = update_managed_fields(*cur, next, manager, info.api_version(), now, lists,
                                           path.subresource);

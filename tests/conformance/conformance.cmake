@@ -4,7 +4,7 @@
 if(TARGET kelos-apiserver)
   set(KELOS_CONFORMANCE_PY /usr/bin/python3)
   set(kelos_conformance_kubectl crud apply_unchanged watch wait wait_gone secrets
-      server_side_apply selectors finalizers bad_input tls degraded durability)
+      server_side_apply selectors finalizers bad_input tls degraded durability multi_version)
   foreach(scenario ${kelos_conformance_kubectl})
     add_test(NAME conformance.kubectl.${scenario}
       COMMAND ${KELOS_CONFORMANCE_PY} ${CMAKE_CURRENT_LIST_DIR}/kubectl_scenarios.py
@@ -18,7 +18,7 @@ if(TARGET kelos-apiserver)
               --binary $<TARGET_FILE:kelos-apiserver> --scenario minor_matrix --minor ${minor})
     set_tests_properties(conformance.kubectl.minor_${minor} PROPERTIES LABELS conformance TIMEOUT 150)
   endforeach()
-  set(kelos_conformance_python crud conflict watch lease job dynamic)
+  set(kelos_conformance_python crud conflict watch lease job dynamic tls)
   foreach(scenario ${kelos_conformance_python})
     add_test(NAME conformance.python.${scenario}
       COMMAND ${KELOS_CONFORMANCE_PY} ${CMAKE_CURRENT_LIST_DIR}/python_scenarios.py

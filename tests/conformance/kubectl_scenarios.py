@@ -256,6 +256,39 @@ def minor_matrix(srv):
     srv.kubectl("apply", "--server-side", "-f", TASK_B)
     _, out, _ = srv.kubectl("get", "task", "task-b", "-o", "jsonpath={.spec.type}")
     check(out == "codex", out)
+    w = srv.kubectl_bg("wait", "--for=jsonpath={.status.phase}=Succeeded", "task/task-b", "--timeout=30s")
+    time.sleep(1.0)
+    srv.kubectl("patch", "task", "task-b", "--subresource=status", "--type=merge",
+                "-p", '{"status":{"phase":"Succeeded"}}')
+    out, err = w.communicate(timeout=40)
+    check(w.returncode == 0 and b"condition met" in out, (out + err).decode())
+    # JSON bodies before 1.32, protobuf from 1.32 on.
+    _, out, _ = srv.kubectl("create", "secret", "generic", "s", "--from-literal=a=b")
+    check(out.strip() == "secret/s created", out)
+    check(get_json(srv, "secret", "s")["data"] == {"a": "Yg=="}, "secret data")
+    srv.kubectl("delete", "task", "task-a")
+
+
+# (1) a multi-version CRD with a conversion webhook, short names and categories.
+def multi_version(srv):
+    crd = os.path.join(FIXTURES, "widget-crd.yaml")
+    srv.kubectl("apply", "-f", crd)
+    srv.kubectl("wait", "--for=condition=Established", "crd/widgets.example.kelos.dev", "--timeout=20s")
+    _, out, _ = srv.kubectl("api-resources", "--api-group=example.kelos.dev")
+    check("widgets" in out and "wd" in out and "Widget" in out, out)
+    w = {"apiVersion": "example.kelos.dev/v1alpha1", "kind": "Widget", "metadata": {"name": "w1"},
+         "spec": {"color": "red"}}
+    srv.kubectl("apply", "-f", "-", stdin=json.dumps(w))
+    obj = get_json(srv, "wd", "w1")
+    check(obj["spec"] == {"color": "red", "size": 3}, "default not applied: %r" % obj)
+    _, out, _ = srv.kubectl("get", "--raw", "/apis/example.kelos.dev/v1alpha2/namespaces/default/widgets/w1")
+    check(json.loads(out)["apiVersion"] == "example.kelos.dev/v1alpha2", out)
+    _, out, _ = srv.kubectl("get", "kelos")
+    check("w1" in out, out)
+    crd_obj = get_json(srv, "crd", "widgets.example.kelos.dev")
+    conds = {c["type"]: c["status"] for c in crd_obj["status"]["conditions"]}
+    check(conds.get("Established") == "True" and conds.get("NamesAccepted") == "True", crd_obj["status"])
+    check(crd_obj["status"]["storedVersions"] == ["v1alpha1"], crd_obj["status"])
 
 
 # (h) server-side apply: new, update, conflict, force.
@@ -508,6 +541,7 @@ SCENARIOS = {
     "selectors": selectors,
     "finalizers": finalizers,
     "bad_input": bad_input,
+    "multi_version": multi_version,
     "tls": tls,
     "degraded": degraded,
     "durability": durability,

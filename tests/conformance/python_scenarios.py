@@ -57,8 +57,25 @@ def crud(srv):
     t = co.patch_namespaced_custom_object("kelos.dev", "v1alpha1", "default", "tasks", "t1",
                                           {"metadata": {"labels": {"x": "y"}}})
     check(t["metadata"]["labels"] == {"x": "y"}, t)
-    lst = co.list_namespaced_custom_object("kelos.dev", "v1alpha1", "default", "tasks", limit=1)
-    check(len(lst["items"]) == 1, lst)
+    co.create_namespaced_custom_object("kelos.dev", "v1alpha1", "default", "tasks", task("t2"))
+    co.create_namespaced_custom_object("kelos.dev", "v1alpha1", "default", "tasks", task("t3"))
+    names, token, rvs = [], None, set()
+    for _ in range(5):
+        kw = {"limit": 1}
+        if token:
+            kw["_continue"] = token
+        page = co.list_namespaced_custom_object("kelos.dev", "v1alpha1", "default", "tasks", **kw)
+        names += [i["metadata"]["name"] for i in page["items"]]
+        rvs.add(page["metadata"]["resourceVersion"])
+        token = page["metadata"].get("continue")
+        if not token:
+            break
+    check(names == ["t1", "t2", "t3"] and len(rvs) == 1, (names, rvs))
+    try:
+        core.list_namespaced_config_map("default", field_selector="spec.nope=1")
+        check(False, "unknown field selector accepted")
+    except ApiException as e:
+        check(e.status == 400, e)
     co.delete_namespaced_custom_object("kelos.dev", "v1alpha1", "default", "tasks", "t1")
 
 
@@ -191,6 +208,22 @@ def dynamic_discovery(srv):
     check([i.metadata.name for i in lst.items] == ["dyn"], lst)
 
 
+def tls(binary, minor):
+    from harness import Server
+    srv = Server(binary, extra=["--tls"], minor=minor).start()
+    try:
+        check(srv.url.startswith("https://"), srv.url)
+        core = client.CoreV1Api(api(srv))
+        core.create_namespaced_config_map("default", client.V1ConfigMap(
+            metadata=client.V1ObjectMeta(name="over-tls"), data={"k": "v"}))
+        check(core.read_namespaced_config_map("over-tls", "default").data == {"k": "v"}, "read back")
+        events = [ev["type"] for ev in watch.Watch().stream(core.list_namespaced_config_map, "default",
+                                                            timeout_seconds=1)]
+        check(events == ["ADDED"], events)
+    finally:
+        srv.cleanup()
+
+
 SCENARIOS = {
     "crud": crud,
     "conflict": conflict,
@@ -198,6 +231,7 @@ SCENARIOS = {
     "lease": lease,
     "job": job,
     "dynamic": dynamic_discovery,
+    "tls": tls,
 }
 
 if __name__ == "__main__":
