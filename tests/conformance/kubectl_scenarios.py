@@ -399,9 +399,22 @@ def finalizers(srv):
     srv.kubectl("delete", "job", "orph", "--cascade=orphan")
     time.sleep(1.0)
     check(pod_exists("orph-pod"), "orphaned pod was deleted")
+    _, out, _ = srv.kubectl("get", "pods")
+    check(out.split("\n")[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"], out)
+    check("orph-pod" in out and "0/1" in out, out)
     job_with_pod("fg")
     srv.kubectl("delete", "job", "fg", "--cascade=foreground", "--timeout=30s")
     check(not pod_exists("fg-pod"), "foreground delete left the pod")
+
+    # Namespace deletion removes its contents, then the namespace; creates into it fail.
+    srv.kubectl("create", "namespace", "doomed")
+    srv.kubectl("create", "configmap", "c1", "-n", "doomed")
+    _, out, _ = srv.kubectl("delete", "namespace", "doomed", "--timeout=30s")
+    check('namespace "doomed" deleted' in out, out)
+    rc, _, err = srv.kubectl("get", "configmap", "c1", "-n", "doomed", ok=False)
+    check(rc != 0 and "NotFound" in err, err)
+    rc, _, err = srv.kubectl("create", "configmap", "c2", "-n", "doomed", ok=False)
+    check(rc != 0 and 'namespaces "doomed" not found' in err, err)
 
 
 # (l) bad input never crashes the server; errors are Status bodies.
