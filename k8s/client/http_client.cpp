@@ -106,7 +106,7 @@ public:
     while (!idle_.empty()) {
       auto entry = std::move(idle_.back());
       idle_.pop_back();
-      if (now - entry.since <= cfg.idle_connection_timeout && entry.conn->reusable())
+      if (now - entry.since <= cfg.idle_connection_timeout && entry.conn->reusable() && entry.conn->peer_alive())
         return std::move(entry.conn);
       entry.conn->cancel();
     }

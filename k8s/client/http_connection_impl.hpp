@@ -14,7 +14,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <sys/socket.h>
+
 #include <atomic>
+#include <cerrno>
 
 namespace kelos::k8s::detail {
 
@@ -55,6 +58,18 @@ public:
   }
 
   bool reusable() const override { return keep_alive_ && !closed_; }
+
+  bool peer_alive() const override {
+    if (closed_)
+      return false;
+    auto& sock = beast::get_lowest_layer(const_cast<Stream&>(stream_)).socket();
+    if (!sock.is_open())
+      return false;
+    char byte;
+    const auto n = ::recv(sock.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    // 0: orderly close by the peer; >0: unsolicited bytes; -1/EAGAIN: alive and quiet.
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
 
   unsigned exchanges() const override { return exchanges_; }
 

@@ -135,7 +135,7 @@ private:
   void on_header(beast::error_code ec, std::size_t n) {
     if (ec) {
       exchange_result r;
-      r.err = io_error(ec, "read response header from", endpoint_, expiry_, started_);
+      r.err = read_error(ec, "read response header from");
       r.nothing_received = n == 0;
       return finish(std::move(r));
     }
@@ -173,12 +173,19 @@ private:
     }
     if (ec) {
       exchange_result r;
-      r.err = io_error(ec, "read response body from", endpoint_, expiry_, started_);
+      r.err = read_error(ec, "read response body from");
       return finish(std::move(r));
     }
     if (parser_->is_done())
       return complete();
     read_body();
+  }
+
+  kelos::error read_error(const beast::error_code& ec, std::string_view what) const {
+    auto err = io_error(ec, what, endpoint_, expiry_, started_);
+    if (ec == http::error::body_limit)
+      err.message += " of " + std::to_string(limits_.body_limit) + " bytes";
+    return err;
   }
 
   void complete(bool may_keep_alive = true) {

@@ -91,6 +91,10 @@ public:
                               std::function<void(exchange_result)> done) = 0;
   /// True when the last exchange read a complete response that allows keep-alive.
   virtual bool reusable() const = 0;
+  /// Cheap check of an idle connection, callable from any thread while no operation runs:
+  /// false when the peer has closed it (or sent unsolicited bytes, e.g. a 408 before closing),
+  /// using a non-blocking MSG_PEEK on the socket.
+  virtual bool peer_alive() const = 0;
   /// Number of completed exchanges (0 for a fresh connection).
   virtual unsigned exchanges() const = 0;
   /// Thread-safe: closes the socket on the connection's strand; pending operations fail.

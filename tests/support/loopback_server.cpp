@@ -149,6 +149,8 @@ struct loopback_server::impl {
       in.client_cert_cn = client_cn;
       ++handled;
       loopback_response out = handler(in);
+      if (out.hang_up)
+        return;
       if (out.no_response) {
         wait_until_stopped();
         return;

@@ -63,6 +63,9 @@ struct loopback_response {
   /// Advertise keep-alive but close the connection right after this response (what an idle
   /// timeout on the server or a load balancer does to a pooled connection).
   bool drop_after = false;
+  /// Read the request, then close the connection without answering (a pooled connection that
+  /// the server closed just as the request was sent).
+  bool hang_up = false;
 };
 
 /// Produces the response for a request. Runs on a connection thread; must be thread-safe.
