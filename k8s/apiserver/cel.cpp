@@ -954,6 +954,11 @@ struct evaluator {
     if (f == "contains")
       return s.find(t) != std::string::npos;
     if (f == "matches") {
+      // std::regex recurses per character; long inputs would overflow the stack.
+      constexpr size_t max_input = 4096;
+      if (s.size() > max_input)
+        return eval_error("matches(): input longer than " + std::to_string(max_input)
+                          + " bytes is not supported");
       std::string why;
       const std::regex* re = cached_regex(t, why);
       if (!re)

@@ -226,7 +226,11 @@ struct validator {
       invalid(path, quoted,
               path + " in body should be at least " + std::to_string(*n.min_length)
                   + " chars long");
-    if (n.pattern_regex && !pattern_matches(*n.pattern_regex, s))
+    if (n.pattern_regex && s.size() > max_pattern_input)
+      add("FieldValueTooLong", path,
+          "Too long: may not be more than " + std::to_string(max_pattern_input)
+              + " bytes to be matched against pattern '" + n.pattern + "'");
+    else if (n.pattern_regex && !pattern_matches(*n.pattern_regex, s))
       invalid(path, quoted, path + " in body should match '" + n.pattern + "'");
     if (n.format == "date-time" && !k8s::parse_time(s))
       invalid(path, quoted, path + " in body must be of type date-time: " + quoted);

@@ -149,6 +149,23 @@ TEST(SchemaValidate, NumericStringAndFormatLimits) {
   }
 }
 
+TEST(SchemaValidate, HugeStringsAreNotFedToStdRegex) {
+  // 100k characters would overflow the stack inside std::regex; they must be rejected.
+  auto schema = api::compile_schema(j(R"({"type":"object","properties":{
+      "s":{"type":"string","pattern":"^[a-z]+$"}}})"));
+  ASSERT_TRUE(schema);
+  json obj = {{"s", std::string(100000, 'a')}};
+  auto causes = api::validate(*schema, obj);
+  ASSERT_EQ(causes.size(), 1u);
+  EXPECT_EQ(causes[0].reason, "FieldValueTooLong");
+  obj["s"] = std::string(4000, 'a');
+  EXPECT_TRUE(api::validate(*schema, obj).empty());
+  auto p = api::cel_compile("self.matches('^[a-z]+$')");
+  ASSERT_TRUE(p);
+  EXPECT_FALSE(api::cel_evaluate(*p, json(std::string(100000, 'a'))));
+  EXPECT_EQ(*api::cel_evaluate(*p, json(std::string(4000, 'a'))), true);
+}
+
 TEST(SchemaValidate, ListTypeSetAndMapRejectDuplicates) {
   json t = valid_task();
   t["spec"]["tags"] = {"a", "b", "a"};
