@@ -92,6 +92,22 @@ def crud(srv):
     check(rc != 0 and 'Error from server (NotFound): tasks.kelos.dev "nope" not found' in err, err)
     rc, _, err = srv.kubectl("create", "-f", TASK_A, ok=False)
     check(rc != 0 and "(AlreadyExists)" in err and 'tasks.kelos.dev "task-a" already exists' in err, err)
+    # Server-side dry run stores nothing.
+    dry = open(TASK_A).read().replace("task-a", "task-dry")
+    _, out, _ = srv.kubectl("apply", "--dry-run=server", "-f", "-", stdin=dry)
+    check("task-dry created (server dry run)" in out, out)
+    rc, _, _ = srv.kubectl("get", "task", "task-dry", ok=False)
+    check(rc != 0, "dry run stored the object")
+    # A CRD update (new field) is enforced at once: discovery, OpenAPI hash and schema.
+    srv.kubectl("patch", "crd", "tasks.kelos.dev", "--type=json", "-p", json.dumps([
+        {"op": "add",
+         "path": "/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/reviewers",
+         "value": {"type": "array", "items": {"type": "string"}}}]))
+    with_new = open(TASK_A).read().replace("task-a", "task-new").replace(
+        "  branch: fix-flaky", "  branch: fix-flaky\n  reviewers: [alice]")
+    srv.kubectl("apply", "-f", "-", stdin=with_new)
+    check(get_json(srv, "task", "task-new")["spec"]["reviewers"] == ["alice"], "new field pruned")
+    srv.kubectl("delete", "task", "task-new")
     _, out, _ = srv.kubectl("delete", "task", "task-a")
     check(out.strip() == 'task.kelos.dev "task-a" deleted', out)
     rc, _, _ = srv.kubectl("get", "task", "task-a", ok=False)
