@@ -10,5 +10,6 @@ add_library(kelos_apiserver_algorithms STATIC
   ${CMAKE_CURRENT_LIST_DIR}/cel.cpp
   ${CMAKE_CURRENT_LIST_DIR}/structural_schema.cpp
   ${CMAKE_CURRENT_LIST_DIR}/schema_validate.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/protobuf.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/protobuf.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/json_depth.cpp)
 target_link_libraries(kelos_apiserver_algorithms PUBLIC kelos_core PRIVATE kelos_warnings)

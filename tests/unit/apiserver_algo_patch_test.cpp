@@ -1,3 +1,4 @@
+#include "k8s/apiserver/json_depth.hpp"
 #include "k8s/apiserver/json_patch.hpp"
 #include "k8s/apiserver/merge_patch.hpp"
 #include "k8s/apiserver/strategic_merge.hpp"
@@ -236,4 +237,17 @@ TEST(StrategicMerge, ErrorsAndSupportedKinds) {
   EXPECT_TRUE(api::strategic_merge_supported("Job"));
   EXPECT_TRUE(api::strategic_merge_supported("Secret"));
   EXPECT_FALSE(api::strategic_merge_supported("Task"));
+}
+
+// ---------------------------------------------------------------- nesting guard
+
+TEST(JsonDepth, CountsNestingOutsideStrings) {
+  EXPECT_EQ(api::json_nesting_depth(""), 0u);
+  EXPECT_EQ(api::json_nesting_depth("1"), 0u);
+  EXPECT_EQ(api::json_nesting_depth(R"({"a":[1,{"b":[]}]})"), 4u);
+  EXPECT_EQ(api::json_nesting_depth(R"({"a":"[[[[\"[[[["})"), 1u);
+  EXPECT_EQ(api::json_nesting_depth(R"(["\\", [[]]])"), 3u);
+  std::string deep(200000, '[');
+  EXPECT_EQ(api::json_nesting_depth(deep), 200000u);
+  EXPECT_GT(api::json_nesting_depth(deep), api::max_json_nesting);
 }
