@@ -235,7 +235,18 @@ struct parser {
     return n;
   }
 
+  // Bounded recursion: a rule like "((((…" must be a compile error, not a stack overflow.
+  int depth = 0;
+  struct depth_guard {
+    int& d;
+    explicit depth_guard(int& x) : d(x) { ++d; }
+    ~depth_guard() { --d; }
+  };
+
   node_ptr parse_expr() {
+    depth_guard guard(depth);
+    if (depth > 100)
+      return fail("Syntax error: expression nested too deeply");
     auto cond = parse_or();
     if (!cond)
       return nullptr;
@@ -331,6 +342,9 @@ struct parser {
   }
 
   node_ptr parse_unary() {
+    depth_guard guard(depth);
+    if (depth > 200)
+      return fail("Syntax error: expression nested too deeply");
     if (is_punct("!") || is_punct("-")) {
       std::string op = peek().text;
       ++i;

@@ -401,6 +401,8 @@ TEST(Cel, CompileErrorsNeverCrash) {
     EXPECT_EQ(p.error().code, kelos::errc::invalid_spec);
     EXPECT_NE(p.error().message.find("compilation failed"), std::string::npos) << p.error().message;
   }
+  EXPECT_FALSE(api::cel_compile(std::string(100000, '(') + "1" + std::string(100000, ')')));
+  EXPECT_FALSE(api::cel_compile(std::string(100000, '!') + "true"));
   auto old = api::cel_compile("self.x == oldSelf.x");
   ASSERT_TRUE(old);
   EXPECT_TRUE(old->uses_old_self());
