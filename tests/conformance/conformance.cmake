@@ -25,4 +25,9 @@ if(TARGET kelos-apiserver)
               --binary $<TARGET_FILE:kelos-apiserver> --scenario ${scenario})
     set_tests_properties(conformance.python.${scenario} PROPERTIES LABELS conformance TIMEOUT 120)
   endforeach()
+  # Row 11: kubectl logs against an embedded server (the test appends the log text).
+  kelos_test(kubectl_logs_test LABEL conformance
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/kubectl_logs_test.cpp
+    LIBS kelos_apiserver
+    TIMEOUT 120)
 endif()

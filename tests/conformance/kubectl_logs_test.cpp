@@ -1,4 +1,4 @@
-// Pod logs through the real kubectl against the embedded API server (spec §9 row 11):
+// Conformance row 11: pod logs through the real kubectl against the embedded API server (spec §9 row 11):
 // logs, --tail, --since, multi-container without -c, and -f that ends when the
 // container finishes. The test appends log text itself (the local node does in prod).
 
