@@ -585,6 +585,14 @@ struct object_store::impl {
     const json& cm = meta_of(*cur);
     if (!body_rv.empty() && body_rv != k8s::get_string(cm, "resourceVersion"))
       return api_error::conflict(res, name);
+    // A body naming another incarnation of the object (deleted and recreated) must not
+    // overwrite the new one.
+    auto body_uid = k8s::get_string(dm, "uid");
+    if (opts.subresource != "status" && !body_uid.empty()
+        && body_uid != k8s::get_string(cm, "uid"))
+      return api_error::conflict(res, name,
+                                 "Precondition failed: UID in precondition: " + body_uid
+                                   + ", UID in object meta: " + k8s::get_string(cm, "uid"));
     bool has_status = res.has_subresource("status");
     json next;
     if (opts.subresource == "status") {

@@ -166,6 +166,12 @@ TEST_F(StoreTest, OptimisticConcurrency) {
   EXPECT_EQ(conflict.error().message,
             "Operation cannot be fulfilled on tasks.kelos.dev \"t\": the object has been modified; "
             "please apply your changes to the latest version and try again");
+  json other_uid = stale;
+  other_uid["metadata"].erase("resourceVersion");
+  other_uid["metadata"]["uid"] = "00000000-0000-4000-8000-000000000000";
+  auto recreated = store.update(res("tasks"), "default", "t", other_uid);
+  ASSERT_FALSE(recreated);
+  EXPECT_EQ(recreated.error().code, 409);
   stale["metadata"].erase("resourceVersion"); // unconditional
   auto forced = store.update(res("tasks"), "default", "t", stale);
   ASSERT_TRUE(forced);
