@@ -7,7 +7,7 @@
 #include <chrono>
 #include <ctime>
 #include <cstdio>
-#include <fstream>
+#include <malloc.h>
 #include <string>
 
 namespace kelos::bench {
@@ -62,14 +62,8 @@ inline task_summary summarize(const k8s::json& o) {
   return s;
 }
 
-/// Resident set size in KiB (Linux), 0 if unknown.
-inline long rss_kib() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return 0;
-}
+/// Bytes currently allocated from the heap (glibc), for cache-size comparisons.
+inline std::size_t heap_in_use() { return mallinfo2().uordblks; }
 
 /// Wall and CPU time of a measured section. The machine is shared, so CPU time of this
 /// thread is the figure that means "on one core"; wall time is printed for reference.

@@ -5,6 +5,7 @@ set(KELOS_CLIENT_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/http_message.cpp
   ${CMAKE_CURRENT_LIST_DIR}/request.cpp
   ${CMAKE_CURRENT_LIST_DIR}/line_decoder.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/field_filter.cpp
   ${CMAKE_CURRENT_LIST_DIR}/watch_event.cpp
   ${CMAKE_CURRENT_LIST_DIR}/list_page.cpp
   ${CMAKE_CURRENT_LIST_DIR}/watch_state.cpp

@@ -2,10 +2,10 @@
 
 namespace kelos::k8s {
 
-kelos::expected<list_page> decode_list_page(std::string_view body) {
-  auto doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object())
-    return make_error(errc::parse_error, "list response is not a JSON object");
+namespace {
+
+kelos::expected<list_page> page_from_doc(json&& doc) {
+  if (!doc.is_object()) return make_error(errc::parse_error, "list response is not a JSON object");
   list_page page;
   if (auto meta = doc.find("metadata"); meta != doc.end() && meta->is_object()) {
     page.resource_version = get_string(*meta, "resourceVersion");
@@ -28,6 +28,32 @@ kelos::expected<list_page> decode_list_page(std::string_view body) {
     page.items.push_back(std::move(item));
   }
   return page;
+}
+
+} // namespace
+
+kelos::expected<list_page> decode_list_page(std::string_view body) {
+  static const filter_node keep_all = [] {
+    filter_node f;
+    f.all = true;
+    return f;
+  }();
+  auto doc = parse_filtered(body, keep_all);
+  if (!doc) return make_error(errc::parse_error, "list response: " + doc.error().message);
+  return page_from_doc(std::move(*doc));
+}
+
+filter_node list_filter(filter_node item) {
+  filter_node f;
+  f.keep("kind").keep("apiVersion").keep("metadata");
+  f.children["items"] = std::move(item);
+  return f;
+}
+
+kelos::expected<list_page> decode_list_page(std::string_view body, const filter_node& filter) {
+  auto doc = parse_filtered(body, filter);
+  if (!doc) return make_error(errc::parse_error, "list response: " + doc.error().message);
+  return page_from_doc(std::move(*doc));
 }
 
 } // namespace kelos::k8s

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "k8s/client/field_filter.hpp"
 #include "k8s/json.hpp"
 #include "runtime/error.hpp"
 
@@ -25,5 +26,12 @@ struct list_page {
 /// or `items` present but not an array (a missing or null `items` is an empty page).
 /// Never throws.
 kelos::expected<list_page> decode_list_page(std::string_view body);
+
+/// Builds the filter for a list body from a filter for its items: keeps `kind`,
+/// `apiVersion`, `metadata` and applies `item` to every element of `items`.
+filter_node list_filter(filter_node item);
+
+/// Like `decode_list_page(body)` but builds only what `filter` (from `list_filter`) keeps.
+kelos::expected<list_page> decode_list_page(std::string_view body, const filter_node& filter);
 
 } // namespace kelos::k8s

@@ -41,9 +41,10 @@ bool watch_event::is_initial_events_end() const {
   return get_string(*ann, "k8s.io/initial-events-end") == "true";
 }
 
-kelos::expected<watch_event> decode_watch_event(std::string_view line) {
-  auto doc = json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object())
+namespace {
+
+kelos::expected<watch_event> event_from_doc(json&& doc, std::string_view line) {
+  if (!doc.is_object())
     return make_error(errc::parse_error, "watch event is not a JSON object: " + std::string{line.substr(0, 120)});
   auto type_it = doc.find("type");
   if (type_it == doc.end() || !type_it->is_string())
@@ -67,6 +68,34 @@ kelos::expected<watch_event> decode_watch_event(std::string_view line) {
     return make_error(errc::parse_error, "watch event " + t + " without an object");
   ev.object = std::move(*obj);
   return ev;
+}
+
+} // namespace
+
+kelos::expected<watch_event> decode_watch_event(std::string_view line) {
+  static const filter_node keep_all = [] {
+    filter_node f;
+    f.all = true;
+    return f;
+  }();
+  auto doc = parse_filtered(line, keep_all);
+  if (!doc)
+    return make_error(errc::parse_error, "watch event is not valid JSON (" + doc.error().message +
+                                           "): " + std::string{line.substr(0, 120)});
+  return event_from_doc(std::move(*doc), line);
+}
+
+filter_node watch_event_filter(filter_node object) {
+  filter_node f;
+  f.keep("type");
+  f.children["object"] = std::move(object);
+  return f;
+}
+
+kelos::expected<watch_event> decode_watch_event(std::string_view line, const filter_node& event_filter) {
+  auto doc = parse_filtered(line, event_filter);
+  if (!doc) return make_error(errc::parse_error, "watch event: " + doc.error().message);
+  return event_from_doc(std::move(*doc), line);
 }
 
 kelos::error error_of(const watch_event& ev) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "k8s/client/field_filter.hpp"
 #include "k8s/json.hpp"
 #include "k8s/status.hpp"
 #include "runtime/error.hpp"
@@ -40,6 +41,14 @@ struct watch_event {
 /// Decodes one NDJSON line. Errors (`parse_error`): invalid JSON, a missing or unknown
 /// `type`, or an `object` that is not a JSON object. Never throws.
 kelos::expected<watch_event> decode_watch_event(std::string_view line);
+
+/// Builds the filter for a whole watch line from a filter for its object (e.g.
+/// `object_filter({"status"})`): keeps `type` and applies `object` to `object`.
+filter_node watch_event_filter(filter_node object);
+
+/// Like `decode_watch_event(line)` but builds only what `event_filter` (from
+/// `watch_event_filter`) keeps — the fast path for caches of compact views.
+kelos::expected<watch_event> decode_watch_event(std::string_view line, const filter_node& event_filter);
 
 /// Turns a failed ERROR event into an error value: `gone` for 410, otherwise the code
 /// mapped from the Status (falls back to `http_error`).

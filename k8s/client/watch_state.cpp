@@ -24,8 +24,8 @@ watch_action watch_from(std::string rv, std::chrono::milliseconds delay = {}) {
 
 } // namespace
 
-watch_input input_from_line(std::string_view line) {
-  auto ev = decode_watch_event(line);
+watch_input input_from_line(std::string_view line, const filter_node* event_filter) {
+  auto ev = event_filter != nullptr ? decode_watch_event(line, *event_filter) : decode_watch_event(line);
   if (!ev) return decode_failed{std::move(ev).error()};
   return event_received{std::move(*ev)};
 }

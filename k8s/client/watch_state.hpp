@@ -119,8 +119,9 @@ struct decode_failed {
 using watch_input =
   std::variant<list_page_received, list_failed, event_received, stream_closed, stream_failed, decode_failed>;
 
-/// Decodes one NDJSON line into `event_received` or `decode_failed`.
-watch_input input_from_line(std::string_view line);
+/// Decodes one NDJSON line into `event_received` or `decode_failed`; with an
+/// `event_filter` (from `watch_event_filter`) only the kept parts are built.
+watch_input input_from_line(std::string_view line, const filter_node* event_filter = nullptr);
 
 /// The result of one step.
 struct watch_step {
