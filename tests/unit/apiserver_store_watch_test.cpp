@@ -227,3 +227,33 @@ TEST(StoreWatchTest, NotifyCallbackFiresOnPush) {
   ASSERT_TRUE(store.create(res("tasks"), "default", task("b")));
   EXPECT_EQ((*w)->size(), 1u);
 }
+
+TEST(StoreWatchTest, NamespaceScopingAndClusterScopedResources) {
+  object_store store(test_config());
+  ASSERT_TRUE(store.create(res("namespaces"), "", {{"metadata", {{"name", "other"}}}}));
+  auto rv = std::to_string(store.current_rv());
+  auto in_default = store.watch(res("configmaps"), "default", from(rv));
+  auto everywhere = store.watch(res("configmaps"), "", from(rv));
+  auto namespaces = store.watch(res("namespaces"), "ignored-for-cluster-scope", from(rv));
+  ASSERT_TRUE(in_default && everywhere && namespaces);
+  ASSERT_TRUE(store.create(res("configmaps"), "default", configmap("a")));
+  ASSERT_TRUE(store.create(res("configmaps"), "other", configmap("b")));
+  ASSERT_TRUE(store.create(res("namespaces"), "", {{"metadata", {{"name", "third"}}}}));
+  auto d = drain(**in_default);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(name_of(d[0]), "a");
+  EXPECT_EQ(drain(**everywhere).size(), 2u);
+  auto n = drain(**namespaces);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(name_of(n[0]), "third");
+  auto all = store.list(res("configmaps"), "");
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->items.size(), 2u);
+  auto only_other = store.list(res("configmaps"), "other");
+  ASSERT_TRUE(only_other);
+  ASSERT_EQ(only_other->items.size(), 1u);
+  EXPECT_EQ((*only_other->items[0])["metadata"]["namespace"], "other");
+  auto ns_list = store.list(res("namespaces"), "", {"", "status.phase=Active", 0, "", "", ""});
+  ASSERT_TRUE(ns_list);
+  EXPECT_EQ(ns_list->items.size(), 6u); // four defaults + other + third
+}
