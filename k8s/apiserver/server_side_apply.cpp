@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace kelos::apiserver {
 
@@ -13,16 +14,68 @@ std::string child_schema_path(const std::string& sp, const std::string& key) {
   return sp.empty() ? key : sp + "." + key;
 }
 
-bool item_matches(const json& a, const json& b, const std::vector<std::string>& keys) {
-  if (!a.is_object() || !b.is_object())
-    return false;
-  for (const auto& k : keys) {
-    auto x = a.find(k);
-    auto y = b.find(k);
-    if (x == a.end() || y == b.end() || *x != *y)
-      return false;
+// Merges two associative lists (map or set) in structured-merge-diff's order: items only in
+// the live list keep their place, items in both follow the applied order, new items are
+// inserted where the applied list has them.
+template <class KeyFn, class MergeFn>
+json merge_associative(const json& lhs, const json& rhs, KeyFn key_of, MergeFn merge_item) {
+  std::vector<std::string> lk, rk;
+  std::map<std::string, size_t> lidx, ridx;
+  for (size_t i = 0; i < lhs.size(); ++i) {
+    lk.push_back(key_of(lhs[i]));
+    lidx.emplace(lk.back(), i);
   }
-  return true;
+  for (size_t i = 0; i < rhs.size(); ++i) {
+    rk.push_back(key_of(rhs[i]));
+    ridx.emplace(rk.back(), i);
+  }
+  std::vector<std::string> shared;
+  for (const auto& k : rk)
+    if (lidx.count(k))
+      shared.push_back(k);
+  size_t next_shared = 0;
+  auto is_next_shared = [&](const std::string& k) {
+    return next_shared < shared.size() && shared[next_shared] == k;
+  };
+  std::set<std::string> merged_rhs;
+  json out = json::array();
+  size_t li = 0, ri = 0;
+  while (li < lk.size() || ri < rk.size()) {
+    if (li < lk.size() && ri < rk.size()) {
+      if (lk[li] == rk[ri]) {
+        out.push_back(merge_item(lhs[li], rhs[ri]));
+        merged_rhs.insert(rk[ri]);
+        ++li;
+        ++ri;
+        ++next_shared;
+        continue;
+      }
+      if (ridx.count(lk[li]) && next_shared < shared.size() && !is_next_shared(lk[li])) {
+        ++li; // shared item, but not the one due now
+        continue;
+      }
+    }
+    if (li < lk.size()) {
+      if (!ridx.count(lk[li])) {
+        out.push_back(lhs[li]);
+        ++li;
+        continue;
+      }
+      if (merged_rhs.count(lk[li])) {
+        ++li;
+        continue;
+      }
+    }
+    if (ri < rk.size()) {
+      merged_rhs.insert(rk[ri]);
+      auto l = lidx.find(rk[ri]);
+      out.push_back(l == lidx.end() ? rhs[ri] : merge_item(lhs[l->second], rhs[ri]));
+      if (is_next_shared(rk[ri]))
+        ++next_shared;
+      ++ri;
+    }
+  }
+  return out;
 }
 
 // Merges the applied configuration into the live object following the list strategies.
@@ -44,31 +97,27 @@ json merge_applied(const json& live, const json& applied, const std::string& sp,
   }
   if (applied.is_array() && live.is_array()) {
     list_type lt = lists.lookup(sp);
-    if (lt.kind == list_kind::set) {
-      json result = live;
-      for (const auto& v : applied)
-        if (std::find(result.begin(), result.end(), v) == result.end())
-          result.push_back(v);
-      return result;
-    }
     auto has_keys = [&](const json& item) {
       return item.is_object()
              && std::all_of(lt.keys.begin(), lt.keys.end(),
                             [&](const std::string& k) { return item.contains(k); });
     };
+    if (lt.kind == list_kind::set)
+      return merge_associative(live, applied, [](const json& v) { return v.dump(); },
+                               [](const json&, const json& r) { return r; });
     // Items without their keys make the list atomic, as fields_of() treats it.
     if (lt.kind == list_kind::map && !lt.keys.empty()
-        && std::all_of(applied.begin(), applied.end(), has_keys)) {
-      json result = live;
-      for (const auto& item : applied) {
-        auto match = std::find_if(result.begin(), result.end(),
-                                  [&](const json& o) { return item_matches(o, item, lt.keys); });
-        if (match == result.end())
-          result.push_back(item);
-        else
-          *match = merge_applied(*match, item, sp, lists, false, ignore_status);
-      }
-      return result;
+        && std::all_of(applied.begin(), applied.end(), has_keys)
+        && std::all_of(live.begin(), live.end(), has_keys)) {
+      auto key_of = [&](const json& item) {
+        json key = json::object();
+        for (const auto& k : lt.keys)
+          key[k] = item[k];
+        return key.dump();
+      };
+      return merge_associative(live, applied, key_of, [&](const json& l, const json& r) {
+        return merge_applied(l, r, sp, lists, false, ignore_status);
+      });
     }
   }
   return applied;

@@ -330,3 +330,23 @@ TEST(ServerSideApply, MalformedShapesAreErrorsNotExceptions) {
   bad_live["metadata"]["managedFields"] = j(R"([{"manager":"x","fieldsV1":{"f:a":"no"}}])");
   EXPECT_FALSE(api::server_side_apply(request(bad_live, task("two"), "kubectl")));
 }
+
+TEST(ServerSideApply, AssociativeListsFollowAppliedOrderForSharedItems) {
+  auto req = request(j(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p",
+      "finalizers":["x","y"]},
+      "spec":{"containers":[{"name":"a","image":"i"},{"name":"b","image":"i"},
+                            {"name":"c","image":"i"}]}})"),
+                     j(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p",
+      "finalizers":["y","z"]},
+      "spec":{"containers":[{"name":"c","image":"i"},{"name":"a","image":"i"}]}})"),
+                     "mgr-2");
+  req.lists = api::builtin_list_types("Pod");
+  req.api_version = "v1";
+  auto r = api::server_side_apply(req);
+  ASSERT_TRUE(r && r->ok());
+  json names = json::array();
+  for (const auto& c : r->object["spec"]["containers"])
+    names.push_back(c["name"]);
+  EXPECT_EQ(names, j(R"(["b","c","a"])"));
+  EXPECT_EQ(r->object["metadata"]["finalizers"], j(R"(["x","y","z"])"));
+}
