@@ -64,6 +64,56 @@ std::optional<std::string> check_dns1123_label(std::string_view name) {
     "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')");
 }
 
+namespace {
+
+bool name_part_ok(std::string_view s) {
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  if (s.empty() || s.size() > 63 || !alnum(s.front()) || !alnum(s.back()))
+    return false;
+  for (char c : s)
+    if (!alnum(c) && c != '-' && c != '_' && c != '.')
+      return false;
+  return true;
+}
+
+} // namespace
+
+std::optional<std::string> check_qualified_name(std::string_view key) {
+  std::string_view name = key;
+  if (auto slash = key.find('/'); slash != std::string_view::npos) {
+    auto prefix = key.substr(0, slash);
+    name = key.substr(slash + 1);
+    if (prefix.empty())
+      return std::string("prefix part must be non-empty");
+    if (auto err = check_dns1123_subdomain(prefix))
+      return "prefix part " + *err;
+  }
+  if (name.empty())
+    return std::string("name part must be non-empty");
+  if (name.size() > 63)
+    return std::string("name part must be no more than 63 characters");
+  if (name_part_ok(name))
+    return std::nullopt;
+  return std::string(
+    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and "
+    "end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex "
+    "used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')");
+}
+
+std::optional<std::string> check_label_value(std::string_view value) {
+  if (value.empty())
+    return std::nullopt;
+  if (value.size() > 63)
+    return std::string("must be no more than 63 characters");
+  if (name_part_ok(value))
+    return std::nullopt;
+  return std::string(
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
+    "'.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "
+    "'my_value',  or '12345', regex used for validation is "
+    "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
+}
+
 std::string generate_name(std::string_view prefix) {
   constexpr size_t max_prefix = 58; // 63 - 5 random characters (KEP-4420)
   std::string out(prefix.substr(0, std::min(prefix.size(), max_prefix)));

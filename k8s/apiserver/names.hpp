@@ -18,6 +18,13 @@ std::optional<std::string> check_dns1123_subdomain(std::string_view name);
 /// namespace names.
 std::optional<std::string> check_dns1123_label(std::string_view name);
 
+/// Checks a label or annotation key (optional DNS-subdomain prefix + '/' + name of ≤63
+/// alphanumerics, '-', '_', '.'); returns upstream's failure text or nullopt.
+std::optional<std::string> check_qualified_name(std::string_view key);
+
+/// Checks a label value (empty, or ≤63 alphanumerics, '-', '_', '.' with alphanumeric ends).
+std::optional<std::string> check_label_value(std::string_view value);
+
 /// `prefix` (trimmed to 58 characters, as upstream) + 5 random characters from
 /// `generate_name_alphabet`. Thread-safe.
 std::string generate_name(std::string_view prefix);

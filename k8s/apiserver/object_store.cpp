@@ -191,6 +191,47 @@ std::string encode_continue(int64_t rv, const std::string& start) {
   return k8s::base64_encode(j.dump());
 }
 
+// Upstream's ObjectMeta validation of labels and annotation keys (422 on failure).
+std::vector<status_cause> check_labels_and_annotations(const json& obj) {
+  std::vector<status_cause> causes;
+  const json& m = meta_of(obj);
+  auto quote = [](std::string_view s) { return "\"" + std::string(s) + "\""; };
+  if (auto it = m.find("labels"); it != m.end() && !it->is_null()) {
+    if (!it->is_object()) {
+      causes.push_back({"FieldValueInvalid", "Invalid value: must be an object", "metadata.labels"});
+    } else {
+      for (auto& [k, v] : it->items()) {
+        if (auto err = check_qualified_name(k))
+          causes.push_back({"FieldValueInvalid", "Invalid value: " + quote(k) + ": " + *err,
+                            "metadata.labels"});
+        if (!v.is_string())
+          causes.push_back({"FieldValueInvalid", "Invalid value: label values must be strings",
+                            "metadata.labels"});
+        else if (auto err = check_label_value(v.get<std::string>()))
+          causes.push_back({"FieldValueInvalid",
+                            "Invalid value: " + quote(v.get<std::string>()) + ": " + *err,
+                            "metadata.labels"});
+      }
+    }
+  }
+  if (auto it = m.find("annotations"); it != m.end() && !it->is_null()) {
+    if (!it->is_object()) {
+      causes.push_back({"FieldValueInvalid", "Invalid value: must be an object", "metadata.annotations"});
+    } else {
+      for (auto& [k, v] : it->items()) {
+        if (auto err = check_qualified_name(k))
+          causes.push_back({"FieldValueInvalid", "Invalid value: " + quote(k) + ": " + *err,
+                            "metadata.annotations"});
+        if (!v.is_string())
+          causes.push_back({"FieldValueInvalid",
+                            "Invalid value: annotation values must be strings",
+                            "metadata.annotations"});
+      }
+    }
+  }
+  return causes;
+}
+
 // JSON type errors (a client sent `spec: "x"` where we index into it, invalid UTF-8 on
 // serialisation) must not escape the store as exceptions.
 template <class F>
@@ -532,6 +573,8 @@ struct object_store::impl {
     std::string key = key_of(ns, name);
     if (c.objects.count(key))
       return api_error::already_exists(res, name);
+    if (auto causes = check_labels_and_annotations(obj); !causes.empty())
+      return api_error::invalid(res, name, std::move(causes));
     m["name"] = name;
     // Server-managed metadata: whatever the client sent is replaced.
     m["uid"] = new_uid();
@@ -649,6 +692,8 @@ struct object_store::impl {
         }
       }
       builtin_defaults(c, next, false);
+      if (auto causes = check_labels_and_annotations(next); !causes.empty())
+        return api_error::invalid(res, name, std::move(causes));
     }
     meta_mut(next)["resourceVersion"] = k8s::get_string(cm, "resourceVersion");
     if (c.hook) {

@@ -106,6 +106,26 @@ TEST_F(StoreTest, NamesAreValidated) {
   EXPECT_EQ(missing.error().code, 422);
 }
 
+TEST_F(StoreTest, LabelsAndAnnotationsAreValidated) {
+  auto bad_value = store.create(res("configmaps"), "default", configmap("c", {{"app", "not ok"}}));
+  ASSERT_FALSE(bad_value);
+  EXPECT_EQ(bad_value.error().code, 422);
+  EXPECT_EQ(bad_value.error().message.rfind("ConfigMap \"c\" is invalid: metadata.labels: "
+                                            "Invalid value: \"not ok\": a valid label must be",
+                                            0),
+            0u)
+    << bad_value.error().message;
+  EXPECT_FALSE(store.create(res("configmaps"), "default", configmap("c", {{"bad key!", "x"}})));
+  EXPECT_FALSE(store.create(res("configmaps"), "default", configmap("c", {{"a", std::string(64, 'x')}})));
+  json ok = configmap("c", {{"kelos.dev/task", "t-1"}, {"empty", ""}});
+  ok["metadata"]["annotations"] = {{"kubectl.kubernetes.io/last-applied-configuration", "{ any text }"}};
+  json created = create("configmaps", ok);
+  created["metadata"]["labels"]["x"] = "bad value";
+  auto upd = store.update(res("configmaps"), "default", "c", created);
+  ASSERT_FALSE(upd);
+  EXPECT_EQ(upd.error().code, 422);
+}
+
 TEST_F(StoreTest, NamespaceMustExistAndMatch) {
   auto r = store.create(res("tasks"), "nope", task("t"));
   ASSERT_FALSE(r);
