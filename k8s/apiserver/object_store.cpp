@@ -1188,10 +1188,13 @@ api_result<list_result> object_store::list(const resource_info& res, std::string
       continue;
     if (opts.limit > 0 && static_cast<int64_t>(out.items.size()) == opts.limit) {
       out.continue_token = encode_continue(at, last);
-      int64_t remaining = 0;
-      for (; it != objects->end(); ++it)
-        remaining += filter->matches(*it->second) ? 1 : 0;
-      out.remaining_item_count = remaining;
+      // Like upstream, only an unfiltered list reports remainingItemCount.
+      if (filter->labels.empty() && filter->fields.empty()) {
+        int64_t remaining = 0;
+        for (; it != objects->end(); ++it)
+          remaining += filter->matches(*it->second) ? 1 : 0;
+        out.remaining_item_count = remaining;
+      }
       break;
     }
     out.items.push_back(it->second);

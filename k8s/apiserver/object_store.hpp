@@ -85,7 +85,8 @@ struct list_result {
   std::string resource_version;
   /// Token for the next page; empty on the last page.
   std::string continue_token;
-  /// Items left after this page, when a continue token is returned.
+  /// Items left after this page, when a continue token is returned and the list has no
+  /// label or field selector (as upstream).
   std::optional<int64_t> remaining_item_count;
 
   /// The `<Kind>List` body: `{"kind":"TaskList","apiVersion":...,"metadata":{...},"items":[...]}`.

@@ -393,6 +393,10 @@ TEST_F(StoreTest, ListSelectorsAndPagination) {
   ASSERT_TRUE(sel);
   ASSERT_EQ(sel->items.size(), 2u);
   EXPECT_EQ((*sel->items[0])["metadata"]["name"], "cm1");
+  auto filtered_page = store.list(res("configmaps"), "default", {"idx=0", "", 1, "", "", ""});
+  ASSERT_TRUE(filtered_page);
+  EXPECT_FALSE(filtered_page->continue_token.empty());
+  EXPECT_FALSE(filtered_page->remaining_item_count.has_value());
   auto bad = store.list(res("configmaps"), "default", {"", "foo=bar", 0, "", "", ""});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, 400);
