@@ -236,16 +236,20 @@ kelos::expected<std::unique_ptr<wal>> wal::open(
     ::fsync(fd);
   }
   auto w = std::unique_ptr<wal>(new wal(dir, fsync, fd));
+  w->size_ = end;
   w->since_snapshot_ = records;
   return w;
 }
 
 kelos::expected<void> wal::append(const wal_record& rec) {
   std::string data = frame(encode(rec).dump());
-  if (!write_all(fd_, data))
-    return io_error("cannot append to " + dir_ + "/" + log_name);
-  if (fsync_ && ::fdatasync(fd_) != 0)
-    return io_error("cannot sync " + dir_ + "/" + log_name);
+  if (!write_all(fd_, data) || (fsync_ && ::fdatasync(fd_) != 0)) {
+    auto err = io_error("cannot append to " + dir_ + "/" + log_name);
+    // Drop a partial record so that the next append does not land behind garbage.
+    (void)::ftruncate(fd_, static_cast<off_t>(size_));
+    return err;
+  }
+  size_ += data.size();
   ++since_snapshot_;
   return {};
 }
@@ -280,6 +284,7 @@ kelos::expected<void> wal::write_snapshot(
     return io_error("cannot truncate " + dir_ + "/" + log_name);
   if (fsync_)
     ::fsync(fd_);
+  size_ = 0;
   since_snapshot_ = 0;
   return {};
 }

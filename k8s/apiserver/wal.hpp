@@ -49,7 +49,8 @@ struct wal_recovery {
 /// 1. `append` returns only after the record is written and (with fsync on) fdatasync'd.
 /// 2. A torn or corrupt tail (short header, short payload, CRC mismatch, unparsable JSON) is
 ///    detected on `open`, reported, and the log is truncated at the last good record.
-/// 3. `write_snapshot` is atomic: temp file + fsync + rename + directory fsync, then the log
+/// 3. A failed append is cut back off the file, so later appends never follow garbage.
+/// 4. `write_snapshot` is atomic: temp file + fsync + rename + directory fsync, then the log
 ///    is truncated.
 /// Not thread-safe: the store's mutex guards it.
 class wal {
@@ -80,6 +81,8 @@ private:
   std::string dir_;
   bool fsync_;
   int fd_;
+  /// Length of the valid log (a failed append is cut back to it).
+  uint64_t size_ = 0;
   size_t since_snapshot_ = 0;
 };
 
