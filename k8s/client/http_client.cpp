@@ -245,9 +245,15 @@ private:
     // Token sources may block (exec plugins): call them on the token thread, then come back.
     net::post(*client_.token_pool, [self = shared_from_this(), invalidate] {
       auto& cfg = self->client_.cfg;
-      if (invalidate && cfg.invalidate_token)
-        cfg.invalidate_token();
-      auto token = cfg.bearer_token();
+      // User callbacks must not throw; if one does, fail this request instead of the process.
+      kelos::expected<std::string> token = kelos::make_error(errc::logic_error, "bearer token callback threw");
+      try {
+        if (invalidate && cfg.invalidate_token)
+          cfg.invalidate_token();
+        token = cfg.bearer_token();
+      } catch (...) {
+        // nop: `token` already holds the error
+      }
       net::post(self->client_.ioc, [self, token = std::move(token)]() mutable {
         if (!token)
           return self->fail(kelos::make_error(token.error().code, "bearer token: " + token.error().message));
