@@ -260,6 +260,8 @@ struct object_store::impl {
   event_log log;
   std::unique_ptr<wal> durable;
   std::deque<gc_item> gc_queue;
+  /// Queued examine items, so one object is not examined repeatedly in one GC pass.
+  std::set<std::pair<uint32_t, std::string>> gc_pending;
   change_hook on_change;
   std::deque<std::pair<resource_info, watch_event>> hook_queue;
   std::mutex hook_mu;
@@ -371,7 +373,7 @@ struct object_store::impl {
       if (dependents.count(uid))
         gc_queue.push_back({true, 0, {}, uid});
     } else if (is_deleting(obj)) {
-      gc_queue.push_back({false, c.id, key, {}});
+      queue_examine(c.id, key);
     }
     // Owners waiting in foreground deletion re-check their blocking dependents.
     auto examine_owners = [&](const json& o) {
@@ -381,7 +383,7 @@ struct object_store::impl {
           continue;
         auto owner = find(*by_id[it->second.coll], it->second.key);
         if (owner && is_deleting(*owner))
-          gc_queue.push_back({false, it->second.coll, it->second.key, {}});
+          queue_examine(it->second.coll, it->second.key);
       }
     };
     examine_owners(obj);
@@ -391,8 +393,13 @@ struct object_store::impl {
       auto ns = meta_string(obj, "namespace");
       auto nso = find_namespace(ns);
       if (nso && is_deleting(*nso))
-        gc_queue.push_back({false, find_coll("", "namespaces")->id, key_of("", ns), {}});
+        queue_examine(find_coll("", "namespaces")->id, key_of("", ns));
     }
+  }
+
+  void queue_examine(uint32_t cid, const std::string& key) {
+    if (gc_pending.emplace(cid, key).second)
+      gc_queue.push_back({false, cid, key, {}});
   }
 
   api_result<object_ptr> commit_put(collection& c, const std::string& key, json obj) {
@@ -942,6 +949,8 @@ struct object_store::impl {
     while (!gc_queue.empty() && ++steps < 1000000) {
       gc_item item = std::move(gc_queue.front());
       gc_queue.pop_front();
+      if (!item.owner_gone)
+        gc_pending.erase({item.coll, item.key});
       if (item.owner_gone)
         gc_owner_gone(item.uid);
       else

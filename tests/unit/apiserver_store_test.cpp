@@ -506,6 +506,10 @@ TEST_F(StoreTest, ForegroundDeletionWaitsForBlockingDependents) {
 TEST_F(StoreTest, NamespaceDeletionTerminatesContentsThenNamespace) {
   create("namespaces", {{"metadata", {{"name", "work"}}}}, "");
   create("configmaps", configmap("plain"), "work");
+  for (int i = 0; i < 50; ++i)
+    create("configmaps", configmap("bulk" + std::to_string(i)), "work");
+  create("tasks", task("t"), "work");
+  create("configmaps", configmap("bystander"), "default");
   json held = configmap("held");
   held["metadata"]["finalizers"] = {"hold"};
   create("configmaps", held, "work");
@@ -513,6 +517,9 @@ TEST_F(StoreTest, NamespaceDeletionTerminatesContentsThenNamespace) {
   ASSERT_TRUE(d);
   EXPECT_EQ((*d->object)["status"]["phase"], "Terminating");
   EXPECT_FALSE(store.get(res("configmaps"), "work", "plain"));
+  EXPECT_FALSE(store.get(res("tasks"), "work", "t"));
+  EXPECT_EQ(store.list(res("configmaps"), "work")->items.size(), 1u) << "only the held object";
+  EXPECT_TRUE(store.get(res("configmaps"), "default", "bystander"));
   ASSERT_TRUE(store.get(res("namespaces"), "", "work"));
   auto forbidden = store.create(res("configmaps"), "work", configmap("new"));
   ASSERT_FALSE(forbidden);
