@@ -150,6 +150,31 @@ private:
     parser_->header_limit(64 * 1024);
     parser_->body_limit(env_->max_body_bytes);
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(120));
+    // Header first, so `Expect: 100-continue` clients (curl) get their interim response.
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec)
+                                return self->on_read(ec);
+                              self->on_header();
+                            });
+  }
+
+  void on_header() {
+    auto& req = parser_->get();
+    if (beast::iequals(req[http::field::expect], "100-continue") && !parser_->is_done()) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
+      http::async_write(stream_, *cont,
+                        [self = this->shared_from_this(), cont](beast::error_code ec, std::size_t) {
+                          if (ec)
+                            return self->do_close();
+                          self->read_body();
+                        });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                        self->on_read(ec);
