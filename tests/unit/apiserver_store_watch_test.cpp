@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 using namespace kelos::apiserver;
@@ -256,4 +257,36 @@ TEST(StoreWatchTest, NamespaceScopingAndClusterScopedResources) {
   auto ns_list = store.list(res("namespaces"), "", {"", "status.phase=Active", 0, "", "", ""});
   ASSERT_TRUE(ns_list);
   EXPECT_EQ(ns_list->items.size(), 6u); // four defaults + other + third
+}
+
+TEST(StoreHookTest, ChangeHookMayWriteAndSeesCommitOrderUnderConcurrency) {
+  object_store store(test_config());
+  std::mutex mu;
+  std::vector<int64_t> seen;
+  store.set_change_hook([&](const resource_info& r, const watch_event& ev) {
+    {
+      std::lock_guard lock(mu);
+      seen.push_back(ev.rv);
+    }
+    std::string name = (*ev.object)["metadata"]["name"];
+    if (r.plural == "configmaps" && ev.type == watch_event_type::added && name.rfind("trigger-", 0) == 0) {
+      EXPECT_TRUE(store.create(res("configmaps"), "default", configmap("echo-" + name.substr(8))));
+    }
+  });
+  std::vector<std::thread> pool;
+  for (int t = 0; t < 3; ++t)
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i)
+        EXPECT_TRUE(store.create(res("configmaps"), "default",
+                                 configmap("trigger-" + std::to_string(t) + "-" + std::to_string(i))));
+    });
+  for (auto& th : pool)
+    th.join();
+  auto echoes = store.list(res("configmaps"), "default");
+  ASSERT_TRUE(echoes);
+  EXPECT_EQ(echoes->items.size(), 120u);
+  std::lock_guard lock(mu);
+  ASSERT_EQ(seen.size(), 120u);
+  for (size_t i = 1; i < seen.size(); ++i)
+    EXPECT_LT(seen[i - 1], seen[i]) << "hooks run in commit order";
 }
