@@ -289,10 +289,10 @@ json managed_fields_to_json(const std::vector<managed_fields_entry>& entries) {
   return out;
 }
 
-static expected<json> update_managed_fields_impl(const json& old_obj, const json& new_obj,
-                                     const std::string& manager, const std::string& api_version,
-                                     const std::string& now, const list_type_info& lists,
-                                     const std::string& subresource) {
+static expected<json>
+update_managed_fields_impl(const json& old_obj, const json& new_obj, const std::string& manager,
+                           const std::string& api_version, const std::string& now,
+                           const list_type_info& lists, const std::string& subresource) {
   auto parsed = parse_managed_fields(old_obj);
   if (!parsed)
     return parsed.error();

@@ -232,7 +232,7 @@ bool strategic_merge_supported(std::string_view kind) {
 }
 
 static expected<json> apply_strategic_merge_patch_impl(const json& original, const json& patch,
-                                           const list_type_info& lists) {
+                                                      const list_type_info& lists) {
   if (!patch.is_object())
     return make_error(errc::bad_request, "strategic merge patch must be a JSON object");
   merger m{lists};
