@@ -57,7 +57,7 @@ expected<std::unique_ptr<api_server>> api_server::start(api_server_config config
   }
   p->crds = std::make_unique<crd_controller>(*p->store, p->catalog);
   p->crds->install();
-  p->pump = std::make_unique<stream_pump>(*p->store, p->logs, config.bookmark_interval);
+  p->pump = std::make_unique<stream_pump>(*p->store, p->logs, config.bookmark_interval, &p->catalog);
 
   http_server_config hc;
   hc.address = config.address;

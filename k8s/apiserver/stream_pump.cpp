@@ -37,8 +37,8 @@ std::string render_watch_event(const watch_event& ev, const catalog_entry& res, 
 }
 
 stream_pump::stream_pump(object_store& store, pod_log_store& logs,
-                         std::chrono::milliseconds bookmark_interval)
-  : store_(store), logs_(logs), bookmark_interval_(bookmark_interval) {
+                         std::chrono::milliseconds bookmark_interval, const resource_catalog* catalog)
+  : store_(store), logs_(logs), catalog_(catalog), bookmark_interval_(bookmark_interval) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -158,6 +158,7 @@ void stream_pump::run() {
   std::list<watch_state> watches;
   std::list<log_job> logs;
   bool stopping = false;
+  uint64_t catalog_generation = 0;
   while (!stopping) {
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -168,6 +169,17 @@ void stream_pump::run() {
       logs.splice(logs.end(), new_logs_);
     }
     auto now = std::chrono::steady_clock::now();
+    if (catalog_) {
+      auto snap = catalog_->snapshot();
+      if (snap->generation != catalog_generation) {
+        catalog_generation = snap->generation;
+        for (auto& w : watches) {
+          const auto& info = w.job.resource->served.info;
+          if (w.job.resource->served.from_crd && !snap->find(info.group, info.version, info.plural))
+            w.job.deadline = now; // ends at this step, like an expired timeoutSeconds
+        }
+      }
+    }
     for (auto it = watches.begin(); it != watches.end();)
       it = step_watch(*it, now) ? std::next(it) : watches.erase(it);
     for (auto it = logs.begin(); it != logs.end();)

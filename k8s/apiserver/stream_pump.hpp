@@ -27,6 +27,7 @@ namespace kelos::apiserver {
 ///    `max_pending_bytes` queued, its store queue is left to fill up, and the store then
 ///    ends the watch with ERROR 410 (no silent loss).
 /// 4. `close_all()` ends every stream with the terminating chunk.
+/// 5. Watches of a custom resource end (terminating chunk) once its CRD is deleted.
 class stream_pump {
 public:
   /// One watch being streamed.
@@ -48,7 +49,9 @@ public:
     std::shared_ptr<chunk_sink> sink;
   };
 
-  stream_pump(object_store& store, pod_log_store& logs, std::chrono::milliseconds bookmark_interval);
+  /// `catalog` (optional) lets the pump end watches of resources whose CRD was deleted.
+  stream_pump(object_store& store, pod_log_store& logs, std::chrono::milliseconds bookmark_interval,
+              const resource_catalog* catalog = nullptr);
   ~stream_pump();
   stream_pump(const stream_pump&) = delete;
   stream_pump& operator=(const stream_pump&) = delete;
@@ -78,6 +81,7 @@ private:
 
   object_store& store_;
   pod_log_store& logs_;
+  const resource_catalog* catalog_ = nullptr;
   std::chrono::milliseconds bookmark_interval_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -163,6 +163,16 @@ def watch(srv):
     check(("MODIFIED", "task-b") in events, out)
     check(("DELETED", "task-b") in events, out)
     check(any(x[0] == "MODIFIED" and x[1] == "task-b" and "Succeeded" in x for x in lines[1:]), out)
+    # Deleting the CRD ends open watches of its resource (kubectl get -w then exits).
+    w = srv.kubectl_bg("get", "tasks", "-w", "--request-timeout=0")
+    time.sleep(1.5)
+    srv.kubectl("delete", "crd", "tasks.kelos.dev")
+    try:
+        w.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        w.kill()
+        w.communicate()
+        raise Failure("kubectl get -w kept running after its CRD was deleted")
 
 
 # (c) wait --for=jsonpath / condition / delete.
