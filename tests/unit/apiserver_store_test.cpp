@@ -584,3 +584,32 @@ TEST(ApiErrorTest, StatusBodiesAndMappings) {
   EXPECT_EQ(api_error::conflict(res("pods"), "p").to_error().code, kelos::errc::conflict);
   EXPECT_EQ(api_error::not_found(res("pods"), "p").message, "pods \"p\" not found");
 }
+
+TEST_F(StoreTest, KelosDeletionChainCascadesThroughJobsAndPods) {
+  json t = task("t");
+  t["metadata"]["finalizers"] = {"kelos.dev/finalizer"};
+  t = create("tasks", t);
+  auto ref = [](const json& owner, const char* api, const char* kind) {
+    return json{{"apiVersion", api}, {"kind", kind}, {"name", owner["metadata"]["name"]},
+                {"uid", owner["metadata"]["uid"]}, {"controller", true}, {"blockOwnerDeletion", true}};
+  };
+  json job = create("jobs", {{"metadata", {{"name", "t-job"}, {"ownerReferences", {ref(t, "kelos.dev/v1alpha1", "Task")}}}},
+                             {"spec", json::object()}});
+  create("pods", {{"metadata", {{"name", "t-job-pod"}, {"ownerReferences", {ref(job, "batch/v1", "Job")}}}},
+                  {"spec", json::object()}});
+  auto w = store.watch(res("pods"), "default", {std::to_string(store.current_rv()), "", "", false, false, 0});
+  ASSERT_TRUE(w);
+  auto d = store.remove(res("tasks"), "default", "t", {"Background", {}, {}, false});
+  ASSERT_TRUE(d);
+  EXPECT_FALSE(d->removed);
+  EXPECT_TRUE(store.get(res("jobs"), "default", "t-job")) << "the finalizer holds the task; children stay";
+  json release = **store.get(res("tasks"), "default", "t");
+  release["metadata"]["finalizers"] = json::array();
+  ASSERT_TRUE(store.update(res("tasks"), "default", "t", release));
+  EXPECT_FALSE(store.get(res("tasks"), "default", "t"));
+  EXPECT_FALSE(store.get(res("jobs"), "default", "t-job"));
+  EXPECT_FALSE(store.get(res("pods"), "default", "t-job-pod"));
+  auto evs = drain(**w);
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_EQ(evs[0].type, watch_event_type::deleted);
+}
