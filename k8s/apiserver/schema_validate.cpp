@@ -346,10 +346,18 @@ struct validator {
             "Invalid value: " + shown + ": rule did not evaluate to a bool: " + rule.rule);
         continue;
       }
-      if (!r->get<bool>())
-        add(rule.reason.c_str(), field,
-            "Invalid value: " + shown + ": "
-                + (rule.message.empty() ? "failed rule: " + rule.rule : rule.message));
+      if (r->get<bool>())
+        continue;
+      // upstream fieldErrorForReason(): the rule's `reason` picks the field.Error kind.
+      std::string detail = rule.message.empty() ? "failed rule: " + rule.rule : rule.message;
+      if (rule.reason == "FieldValueForbidden")
+        add("FieldValueForbidden", field, "Forbidden: " + detail);
+      else if (rule.reason == "FieldValueRequired")
+        add("FieldValueRequired", field, "Required value: " + detail);
+      else if (rule.reason == "FieldValueDuplicate")
+        add("FieldValueDuplicate", field, "Duplicate value: " + shown);
+      else
+        add("FieldValueInvalid", field, "Invalid value: " + shown + ": " + detail);
     }
   }
 };

@@ -430,3 +430,19 @@ TEST(Cel, RandomInputNeverCrashes) {
   }
   EXPECT_GT(compiled, 0);
 }
+
+TEST(SchemaCel, RuleReasonAndFieldPathShapeTheCause) {
+  auto schema = api::compile_schema(j(R"JSON({"type":"object","properties":{"spec":{
+      "type":"object","properties":{"name":{"type":"string"}},
+      "x-kubernetes-validations":[
+        {"rule":"!self.name.startsWith('kelos-')","message":"the kelos- prefix is reserved",
+         "reason":"FieldValueForbidden","fieldPath":".name"},
+        {"rule":"self.name.size() < 5"}]}}})JSON"));
+  ASSERT_TRUE(schema) << schema.error().message;
+  auto causes = api::validate(*schema, j(R"({"spec":{"name":"kelos-x"}})"));
+  ASSERT_EQ(causes.size(), 2u);
+  EXPECT_EQ(causes[0].render(), "spec.name: Forbidden: the kelos- prefix is reserved");
+  EXPECT_EQ(causes[0].reason, "FieldValueForbidden");
+  EXPECT_EQ(causes[1].render(),
+            R"(spec: Invalid value: "object": failed rule: self.name.size() < 5)");
+}
