@@ -25,8 +25,8 @@ std::string escape_json_pointer_token(std::string_view token);
 ///
 /// Supports add, remove, replace, move, copy and test, the `-` array index (append) for
 /// add/move/copy targets, and pointer escaping. The patch is applied atomically: on any
-/// failure the input is untouched and the error (`bad_request`, or `conflict`... never)
-/// names the operation index and path, e.g.
+/// failure the input is untouched and the error (always `bad_request`) names the operation
+/// index and path, e.g.
 /// `operation 2 (replace): path "/spec/x": no such key "x"`.
 /// A failing `test` op yields `bad_request` with `test failed` in the message, which the
 /// HTTP layer maps to 422 like upstream ("the server rejected our request due to an error
