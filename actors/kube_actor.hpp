@@ -1,0 +1,46 @@
+#pragma once
+
+// The KUBE actor: the only component of kelos-controller that performs Kubernetes API I/O.
+//
+//   other actors ──(call / call_raw)──▶ KUBE ──rate limit──▶ transport ──▶ API server
+//        ▲                               │ ◀──(anon_send: reply, stream bytes)──┘
+//        └──(apply / remove / synced)────┤
+//                                        └─ one list+watch per watch_spec, shared by all
+//                                           subscribers; pure watch_machine + store
+//
+// Requests are executed one message at a time but never block: the transport runs on
+// its own threads and reports back with messages. Idempotent requests are retried with
+// backoff on 429/5xx/connection errors (k8s/client/retry_policy.hpp); every request,
+// watch lists included, passes one client-side token bucket.
+
+#include "actors/actors.hpp"
+#include "actors/kube_transport.hpp"
+#include "k8s/client/retry_policy.hpp"
+#include "k8s/client/watch_state.hpp"
+#include "k8s/resource_registry.hpp"
+
+#include <caf/actor_system.hpp>
+
+namespace kelos {
+
+/// Settings of the KUBE actor. Defaults suit a controller; client-go defaults to 5 qps
+/// and burst 10, far too low for an operator managing thousands of Tasks.
+struct kube_config {
+  /// Client-side rate limit shared by every request; qps <= 0 disables it.
+  double qps = 50;
+  int burst = 100;
+  /// Retries of failed idempotent requests.
+  k8s::retry_policy retry;
+  /// List page size, watch timeout, watch backoff.
+  k8s::watch_config watch;
+};
+
+/// Checks the settings; errors name the field.
+kelos::expected<void> validate(const kube_config& cfg);
+
+/// Spawns the KUBE actor. `registry` maps watch specs (apiVersion, kind) to resources.
+kube_actor spawn_kube(caf::actor_system& sys, std::shared_ptr<kube_transport> transport,
+                      kube_config cfg = {},
+                      k8s::resource_registry registry = k8s::resource_registry::with_builtins());
+
+} // namespace kelos

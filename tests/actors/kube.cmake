@@ -1,0 +1,3 @@
+kelos_test(actor_kube LABEL actor
+  SOURCES kube_actor_test.cpp
+  LIBS kelos_actors_kube)

@@ -1,0 +1,277 @@
+#include "actors/kube_actor.hpp"
+#include "runtime/caf_error.hpp"
+#include "tests/support/deterministic_fixture.hpp"
+#include "tests/support/scripted_transport.hpp"
+
+#include <caf/event_based_actor.hpp>
+
+using namespace kelos;
+using namespace std::chrono_literals;
+
+namespace {
+
+caf::behavior recorder(caf::event_based_actor*, std::shared_ptr<std::vector<std::string>> log) {
+  return {
+    [log](atom::apply, const watch_spec&, const k8s::object_ref& ref) { log->push_back("apply " + ref.name); },
+    [log](atom::remove, const watch_spec&, const k8s::object_ref& ref) { log->push_back("remove " + ref.name); },
+    [log](atom::synced, const watch_spec&) { log->push_back("synced"); },
+  };
+}
+
+std::string task_json(const std::string& name, const std::string& rv) {
+  return k8s::json{{"apiVersion", "kelos.dev/v1alpha1"},
+                   {"kind", "Task"},
+                   {"metadata", {{"name", name}, {"namespace", "default"}, {"resourceVersion", rv}}}}
+    .dump();
+}
+
+std::string list_json(std::vector<std::pair<std::string, std::string>> items, const std::string& rv) {
+  k8s::json list = {{"kind", "TaskList"}, {"apiVersion", "kelos.dev/v1alpha1"},
+                    {"metadata", {{"resourceVersion", rv}}}, {"items", k8s::json::array()}};
+  for (auto& [name, irv] : items)
+    list["items"].push_back(k8s::json::parse(task_json(name, irv)));
+  return list.dump();
+}
+
+std::string event_line(const std::string& type, const std::string& name, const std::string& rv) {
+  return R"({"type":")" + type + R"(","object":)" + task_json(name, rv) + "}\n";
+}
+
+bool has_query(const k8s::http_request& req, const std::string& key, const std::string& value) {
+  for (auto& [k, v] : req.query)
+    if (k == key && v == value)
+      return true;
+  return false;
+}
+
+} // namespace
+
+class KubeActorTest : public test::DeterministicTest {
+protected:
+  KubeActorTest() {
+    cfg.qps = 0; // rate limiting has its own unit tests; keep timing simple here
+    kube = spawn_kube(sys, transport, cfg);
+    control = caf::actor_cast<caf::actor>(kube);
+  }
+  ~KubeActorTest() override {
+    self->send_exit(control, caf::exit_reason::user_shutdown);
+    run();
+  }
+
+  k8s::http_request get_task(const std::string& name) {
+    return k8s::http_request{"GET", "/apis/kelos.dev/v1alpha1/namespaces/default/tasks/" + name,
+                             {}, {}, {}, false, true};
+  }
+
+  std::shared_ptr<test::scripted_transport> transport = std::make_shared<test::scripted_transport>();
+  kube_config cfg;
+  kube_actor kube;
+  caf::actor control;
+  watch_spec tasks{"kelos.dev/v1alpha1", "Task", "", ""};
+};
+
+TEST_F(KubeActorTest, CallRepliesWithParsedJson) {
+  self->send(kube, atom::call::value, get_task("a"));
+  run();
+  ASSERT_EQ(transport->unanswered(), 1u);
+  EXPECT_EQ(transport->next_send()->request.path, "/apis/kelos.dev/v1alpha1/namespaces/default/tasks/a");
+  transport->answer(200, task_json("a", "7"));
+  run();
+  self->receive([](const json_doc& d) { EXPECT_EQ(d.value["metadata"]["resourceVersion"], "7"); },
+                [](caf::error& e) { FAIL() << caf::to_string(e); });
+}
+
+TEST_F(KubeActorTest, CallTurnsStatusBodiesIntoErrorsWithTheServerMessage) {
+  self->send(kube, atom::call::value, get_task("nope"));
+  run();
+  transport->answer(404, R"({"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound",
+    "message":"tasks.kelos.dev \"nope\" not found","code":404})");
+  run();
+  self->receive([](const json_doc&) { FAIL() << "expected not_found"; },
+                [](caf::error& e) {
+                  auto err = from_caf_error(e);
+                  EXPECT_EQ(err.code, errc::not_found);
+                  EXPECT_EQ(err.message, "GET /apis/kelos.dev/v1alpha1/namespaces/default/tasks/nope: "
+                                         "tasks.kelos.dev \"nope\" not found");
+                });
+}
+
+TEST_F(KubeActorTest, IdempotentCallsAreRetriedAfterBackoff) {
+  self->send(kube, atom::call::value, get_task("a"));
+  run();
+  transport->answer(503, "overloaded");
+  run();
+  EXPECT_EQ(transport->unanswered(), 0u) << "the retry waits for its backoff";
+  advance(15s);
+  ASSERT_EQ(transport->unanswered(), 1u);
+  transport->fail(errc::connection_failed, "connect 127.0.0.1:1: Connection refused");
+  run();
+  advance(15s);
+  ASSERT_EQ(transport->unanswered(), 1u);
+  transport->answer(200, task_json("a", "9"));
+  run();
+  self->receive([](const json_doc& d) { EXPECT_EQ(d.value["metadata"]["name"], "a"); },
+                [](caf::error& e) { FAIL() << caf::to_string(e); });
+  EXPECT_EQ(transport->sends.size(), 3u);
+}
+
+TEST_F(KubeActorTest, CreatesAreNotRetriedOnServerErrors) {
+  k8s::http_request post{"POST", "/apis/kelos.dev/v1alpha1/namespaces/default/tasks", {}, {}, "{}", false, false};
+  self->send(kube, atom::call::value, post);
+  run();
+  transport->answer(500, R"({"kind":"Status","code":500,"reason":"InternalError","message":"boom"})");
+  run();
+  advance(30s);
+  EXPECT_EQ(transport->sends.size(), 1u);
+  self->receive([](const json_doc&) { FAIL() << "expected an error"; },
+                [](caf::error& e) { EXPECT_EQ(from_caf_error(e).code, errc::server_unavailable); });
+}
+
+TEST_F(KubeActorTest, CallRawReturnsAnyStatus) {
+  k8s::http_request logs{"GET", "/api/v1/namespaces/default/pods/p/log", {}, {}, {}, false, true};
+  self->send(kube, atom::call_raw::value, logs);
+  run();
+  transport->answer(200, "line 1\nline 2\n");
+  run();
+  self->receive([](const k8s::http_response& r) { EXPECT_EQ(r.body, "line 1\nline 2\n"); },
+                [](caf::error& e) { FAIL() << caf::to_string(e); });
+}
+
+TEST_F(KubeActorTest, SubscribeListsThenWatchesAndNotifiesByReference) {
+  auto log = std::make_shared<std::vector<std::string>>();
+  auto sub = spawn(recorder, log);
+  self->send(kube, atom::subscribe::value, tasks, sub);
+  run();
+  self->receive([](atom::ok) {}, [](caf::error& e) { FAIL() << caf::to_string(e); });
+  ASSERT_EQ(transport->unanswered(), 1u);
+  auto list = transport->next_send()->request;
+  EXPECT_EQ(list.path, "/apis/kelos.dev/v1alpha1/tasks");
+  EXPECT_TRUE(has_query(list, "limit", "500"));
+  EXPECT_TRUE(log->empty()) << "nothing before the first list";
+  transport->answer(200, list_json({{"a", "5"}, {"b", "6"}}, "10"));
+  run();
+  EXPECT_EQ(*log, (std::vector<std::string>{"apply a", "apply b", "synced"}));
+  ASSERT_EQ(transport->streams.size(), 1u);
+  auto& watch = transport->last_stream();
+  EXPECT_TRUE(has_query(watch.request, "resourceVersion", "10"));
+  EXPECT_TRUE(has_query(watch.request, "watch", "true"));
+  watch.callbacks.on_response_head(200, {});
+  // One event split across two chunks, then two events in one chunk.
+  auto added = event_line("ADDED", "c", "11");
+  watch.callbacks.on_data(added.substr(0, 17));
+  run();
+  EXPECT_EQ(log->size(), 3u) << "a partial line is held back";
+  watch.callbacks.on_data(added.substr(17) + event_line("MODIFIED", "a", "12") + event_line("DELETED", "b", "13"));
+  run();
+  EXPECT_EQ(*log, (std::vector<std::string>{"apply a", "apply b", "synced", "apply c", "apply a", "remove b"}));
+  self->send(kube, atom::get::value, tasks, k8s::object_ref{"Task", "default", "a"});
+  run();
+  self->receive([](const json_doc& d) { EXPECT_EQ(d.value["metadata"]["resourceVersion"], "12"); },
+                [](caf::error& e) { FAIL() << caf::to_string(e); });
+  self->send(kube, atom::list::value, tasks, std::string{});
+  run();
+  self->receive([](const object_list& l) { EXPECT_EQ(l.items.size(), 2u); },
+                [](caf::error& e) { FAIL() << caf::to_string(e); });
+}
+
+TEST_F(KubeActorTest, GoneInsideTheStreamRelistsAndReportsMissedDeletes) {
+  auto log = std::make_shared<std::vector<std::string>>();
+  auto sub = spawn(recorder, log);
+  self->send(kube, atom::subscribe::value, tasks, sub);
+  run();
+  self->receive([](atom::ok) {}, [](caf::error&) {});
+  transport->answer(200, list_json({{"a", "5"}, {"b", "6"}, {"c", "7"}}, "10"));
+  run();
+  auto& first = transport->last_stream();
+  first.callbacks.on_response_head(200, {});
+  first.callbacks.on_data(
+    R"x({"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Expired","code":410,"message":"too old resource version: 10 (20)"}})x"
+    "\n");
+  run();
+  EXPECT_TRUE(first.cancelled) << "the stale stream is dropped";
+  ASSERT_EQ(transport->unanswered(), 1u) << "410 relists at once";
+  log->clear();
+  // While we were away: a deleted, b unchanged, c changed, d added.
+  transport->answer(200, list_json({{"b", "6"}, {"c", "21"}, {"d", "22"}}, "25"));
+  run();
+  EXPECT_EQ(*log, (std::vector<std::string>{"apply c", "apply d", "remove a", "synced"}));
+  ASSERT_EQ(transport->streams.size(), 2u);
+  EXPECT_TRUE(has_query(transport->last_stream().request, "resourceVersion", "25"));
+}
+
+TEST_F(KubeActorTest, CleanCloseRewatchesFromTheLastVersionWithoutRelisting) {
+  auto log = std::make_shared<std::vector<std::string>>();
+  auto sub = spawn(recorder, log);
+  self->send(kube, atom::subscribe::value, tasks, sub);
+  run();
+  self->receive([](atom::ok) {}, [](caf::error&) {});
+  transport->answer(200, list_json({{"a", "5"}}, "10"));
+  run();
+  auto& s1 = transport->last_stream();
+  s1.callbacks.on_response_head(200, {});
+  s1.callbacks.on_data(R"({"type":"BOOKMARK","object":{"kind":"Task","apiVersion":"kelos.dev/v1alpha1","metadata":{"resourceVersion":"40"}}})"
+                       "\n");
+  run();
+  advance(5s); // the stream lived long enough to count as healthy
+  s1.ended = true;
+  s1.callbacks.on_done(kelos::error{});
+  run();
+  EXPECT_EQ(transport->unanswered(), 0u) << "no relist";
+  ASSERT_EQ(transport->streams.size(), 2u);
+  EXPECT_TRUE(has_query(transport->last_stream().request, "resourceVersion", "40"));
+}
+
+TEST_F(KubeActorTest, SubscribersShareOneWatchAndLateOnesGetTheCache) {
+  auto log1 = std::make_shared<std::vector<std::string>>();
+  auto log2 = std::make_shared<std::vector<std::string>>();
+  auto sub1 = spawn(recorder, log1);
+  auto sub2 = spawn(recorder, log2);
+  self->send(kube, atom::subscribe::value, tasks, sub1);
+  run();
+  self->receive([](atom::ok) {}, [](caf::error&) {});
+  transport->answer(200, list_json({{"a", "5"}}, "10"));
+  run();
+  self->send(kube, atom::subscribe::value, tasks, sub2);
+  run();
+  self->receive([](atom::ok) {}, [](caf::error&) {});
+  EXPECT_EQ(transport->sends.size(), 1u);
+  EXPECT_EQ(transport->streams.size(), 1u);
+  EXPECT_EQ(*log2, (std::vector<std::string>{"apply a", "synced"}));
+  self->send(kube, atom::unsubscribe::value, tasks, sub1);
+  self->send(kube, atom::unsubscribe::value, tasks, sub2);
+  run();
+  EXPECT_TRUE(transport->last_stream().cancelled) << "the watch stops with its last subscriber";
+}
+
+TEST_F(KubeActorTest, WatchErrorsBackOffBeforeRetrying) {
+  auto log = std::make_shared<std::vector<std::string>>();
+  auto sub = spawn(recorder, log);
+  self->send(kube, atom::subscribe::value, tasks, sub);
+  run();
+  self->receive([](atom::ok) {}, [](caf::error&) {});
+  transport->answer(503, "unavailable");
+  run();
+  EXPECT_EQ(transport->unanswered(), 0u) << "a failed list waits for its backoff";
+  advance(60s);
+  ASSERT_EQ(transport->unanswered(), 1u);
+  transport->answer(200, list_json({}, "3"));
+  run();
+  EXPECT_EQ(*log, std::vector<std::string>{"synced"});
+}
+
+TEST_F(KubeActorTest, UnknownKindsAreRejected) {
+  auto log = std::make_shared<std::vector<std::string>>();
+  auto sub = spawn(recorder, log);
+  self->send(kube, atom::subscribe::value, watch_spec{"example.com/v1", "Widget", "", ""}, sub);
+  run();
+  self->receive([](atom::ok) { FAIL() << "expected an error"; },
+                [](caf::error& e) { EXPECT_EQ(from_caf_error(e).code, errc::invalid_spec); });
+}
+
+TEST(KubeConfig, ValidationNamesTheField) {
+  kube_config cfg;
+  cfg.burst = 0;
+  auto r = validate(cfg);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("kube.burst"), std::string::npos);
+}
