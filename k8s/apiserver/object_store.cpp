@@ -262,7 +262,7 @@ struct object_store::impl {
   std::deque<gc_item> gc_queue;
   /// Queued examine items, so one object is not examined repeatedly in one GC pass.
   std::set<std::pair<uint32_t, std::string>> gc_pending;
-  change_hook on_change;
+  std::vector<change_hook> on_change;
   std::deque<std::pair<resource_info, watch_event>> hook_queue;
   std::mutex hook_mu;
   int64_t wal_failures = 0;
@@ -359,7 +359,7 @@ struct object_store::impl {
     log.append({rv, type, c.id, key_of(meta_string(*obj, "namespace"), meta_string(*obj, "name")),
                 obj, prev});
     fan_out(c, type, obj, prev, rv);
-    if (on_change)
+    if (!on_change.empty())
       hook_queue.emplace_back(c.info, watch_event{type, obj, rv});
     if (durable && cfg.compact_every > 0 && durable->records_since_snapshot() >= cfg.compact_every)
       (void)snapshot_locked();
@@ -973,16 +973,16 @@ struct object_store::impl {
     draining = true;
     for (;;) {
       std::deque<std::pair<resource_info, watch_event>> batch;
-      change_hook hook;
+      std::vector<change_hook> hooks;
       {
         std::lock_guard l(mu);
         batch.swap(hook_queue);
-        hook = on_change;
+        hooks = on_change;
       }
       if (batch.empty())
         break;
-      if (hook)
-        for (auto& [info, ev] : batch)
+      for (auto& [info, ev] : batch)
+        for (auto& hook : hooks)
           hook(info, ev);
     }
     draining = false;
@@ -1402,7 +1402,15 @@ void object_store::set_admission_hook(const resource_info& res, admission_hook h
 
 void object_store::set_change_hook(change_hook hook) {
   std::lock_guard lock(impl_->mu);
-  impl_->on_change = std::move(hook);
+  impl_->on_change.clear();
+  if (hook)
+    impl_->on_change.push_back(std::move(hook));
+}
+
+void object_store::add_change_hook(change_hook hook) {
+  std::lock_guard lock(impl_->mu);
+  if (hook)
+    impl_->on_change.push_back(std::move(hook));
 }
 
 json list_result::to_json(const resource_info& res) const {

@@ -246,8 +246,11 @@ public:
   /// Installs (or clears, with an empty function) the admission hook of a resource
   /// (group + plural).
   void set_admission_hook(const resource_info& res, admission_hook hook);
-  /// Installs the change hook (one for the whole store).
+  /// Installs the change hook, replacing every hook installed before (empty = none).
   void set_change_hook(change_hook hook);
+  /// Adds one more change hook (e.g. pod-log cleanup beside the CRD controller). Hooks run
+  /// in the order they were added, for each change.
+  void add_change_hook(change_hook hook);
 
   /// Number of stored objects (all resources).
   size_t size() const;

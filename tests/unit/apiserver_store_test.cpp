@@ -384,6 +384,15 @@ TEST_F(StoreTest, ChangeHookSeesCommitsInOrder) {
   ASSERT_TRUE(store.remove(res("tasks"), "default", "a"));
   EXPECT_EQ(seen, (std::vector<std::string>{"ADDED tasks a", "ADDED tasks b", "MODIFIED tasks b",
                                             "DELETED tasks a"}));
+  int extra = 0;
+  store.add_change_hook([&](const resource_info&, const watch_event&) { ++extra; });
+  create("tasks", task("c"));
+  EXPECT_EQ(seen.size(), 5u);
+  EXPECT_EQ(extra, 1);
+  store.set_change_hook({});
+  create("tasks", task("d"));
+  EXPECT_EQ(seen.size(), 5u);
+  EXPECT_EQ(extra, 1);
 }
 
 TEST_F(StoreTest, ListSelectorsAndPagination) {
