@@ -293,10 +293,29 @@ static expected<json>
 update_managed_fields_impl(const json& old_obj, const json& new_obj, const std::string& manager,
                            const std::string& api_version, const std::string& now,
                            const list_type_info& lists, const std::string& subresource) {
-  auto parsed = parse_managed_fields(old_obj);
-  if (!parsed)
-    return parsed.error();
-  auto entries = std::move(*parsed);
+  // Upstream FieldManager.Update: managedFields sent with the write (decodable, non-empty)
+  // replace the stored ones; this is how kubectl migrates client-side-apply ownership to
+  // server-side apply (a JSON patch of /metadata/managedFields) and how `[{}]` resets them.
+  // Otherwise (absent, empty, malformed, or a subresource write) the stored ones are used,
+  // so clients that drop the field cannot erase ownership by accident.
+  std::vector<managed_fields_entry> entries;
+  bool from_request = false;
+  if (subresource.empty() && new_obj.is_object()) {
+    const json* provided = k8s::find_path(new_obj, "metadata.managedFields");
+    if (provided && provided->is_array() && !provided->empty()) {
+      auto p = parse_managed_fields(new_obj);
+      if (p) {
+        entries = std::move(*p);
+        from_request = true;
+      }
+    }
+  }
+  if (!from_request) {
+    auto parsed = parse_managed_fields(old_obj);
+    if (!parsed)
+      return parsed.error();
+    entries = std::move(*parsed);
+  }
   // Like upstream's reset fields: a write to the main resource never owns `status`, and a
   // write to /status owns nothing but `status`.
   const bool status_only = subresource == "status";

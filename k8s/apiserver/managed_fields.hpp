@@ -74,8 +74,11 @@ json managed_fields_to_json(const std::vector<managed_fields_entry>& entries);
 /// they are removed from every other manager's set, and fields removed from the object are
 /// removed from all sets. On the main resource (`subresource` empty) `status` is never
 /// tracked; on `subresource == "status"` only `status` is (upstream's per-strategy reset
-/// fields). The entry's time is set to `now` when its set changes. Managed
-/// fields present in `new_obj` are ignored; the ones in `old_obj` are the starting point.
+/// fields). The entry's time is set to `now` when its set changes.
+/// The starting point is `new_obj`'s `metadata.managedFields` when it is a non-empty,
+/// decodable list on a main-resource write (upstream lets clients rewrite managedFields; kubectl
+/// uses this to migrate client-side-apply ownership to server-side apply, and `[{}]` resets
+/// them), otherwise `old_obj`'s.
 /// Returns the new `metadata.managedFields` array (write it into the stored object).
 expected<json> update_managed_fields(const json& old_obj, const json& new_obj,
                                      const std::string& manager, const std::string& api_version,

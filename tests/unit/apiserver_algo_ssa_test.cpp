@@ -350,3 +350,37 @@ TEST(ServerSideApply, AssociativeListsFollowAppliedOrderForSharedItems) {
   EXPECT_EQ(names, j(R"(["b","c","a"])"));
   EXPECT_EQ(r->object["metadata"]["finalizers"], j(R"(["x","y","z"])"));
 }
+
+TEST(ManagedFields, WrittenManagedFieldsReplaceStoredOnesLikeKubectlMigration) {
+  json live = created_by_client_side_apply(task("one"));
+  // kubectl --server-side on a client-side-applied object first rewrites managedFields with a
+  // JSON patch, moving ownership from kubectl-client-side-apply (Update) to kubectl (Apply).
+  json migrated = live;
+  migrated["metadata"]["managedFields"][0]["manager"] = "kubectl";
+  migrated["metadata"]["managedFields"][0]["operation"] = "Apply";
+  auto mf = api::update_managed_fields(live, migrated, "kubectl-patch", task_version,
+                                       "2026-11-23T00:00:00Z", api::list_type_info{});
+  ASSERT_TRUE(mf);
+  ASSERT_EQ(mf->size(), 1u);
+  EXPECT_EQ((*mf)[0]["manager"], "kubectl");
+  json stored_obj = migrated;
+  stored_obj["metadata"]["managedFields"] = *mf;
+  auto r = api::server_side_apply(request(stored_obj, task("two"), "kubectl"));
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->ok()) << r->conflict_message;
+  EXPECT_EQ(r->object["spec"]["prompt"], "two");
+
+  // `[{}]` resets; an absent or empty list keeps the stored entries.
+  json reset = live;
+  reset["metadata"]["managedFields"] = j("[{}]");
+  auto cleared = api::update_managed_fields(live, reset, "x", task_version, "t",
+                                            api::list_type_info{});
+  ASSERT_TRUE(cleared);
+  EXPECT_TRUE(cleared->empty());
+  json dropped = live;
+  dropped["metadata"].erase("managedFields");
+  auto kept = api::update_managed_fields(live, dropped, "x", task_version, "t",
+                                         api::list_type_info{});
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(*kept, live["metadata"]["managedFields"]);
+}
