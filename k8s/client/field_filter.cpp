@@ -1,6 +1,8 @@
 #include "k8s/client/field_filter.hpp"
 
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <cstdint>
 
 namespace kelos::k8s {
@@ -319,7 +321,9 @@ private:
       if (p_ == end_ || !digit(*p_)) return fail("invalid number");
       while (p_ != end_ && digit(*p_)) ++p_;
     }
-    if (out == nullptr) return true;
+    // Skipped integers need no conversion; skipped floats are still converted so that
+    // an overflowing one rejects the document exactly as nlohmann would (floats are rare).
+    if (out == nullptr && integral) return true;
     // Same representation as nlohmann: unsigned for non-negative integers, signed for
     // negative ones, double for fractions and for integers out of 64-bit range.
     if (integral) {
@@ -342,7 +346,12 @@ private:
     double d = 0;
     auto r = std::from_chars(start, p_, d);
     if (r.ptr != p_) return fail("invalid number");
-    *out = d;
+    if (r.ec == std::errc::result_out_of_range) {
+      // Like nlohmann (strtod): underflow rounds towards zero, overflow is an error.
+      d = std::strtod(std::string{start, p_}.c_str(), nullptr);
+      if (!std::isfinite(d)) return fail("number overflow");
+    }
+    if (out != nullptr) *out = d;
     return true;
   }
 

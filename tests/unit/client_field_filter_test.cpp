@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 using namespace kelos::k8s;
 
 namespace {
@@ -102,7 +104,7 @@ TEST(FieldFilter, FullParseMatchesNlohmannOnCorpus) {
          "0", "-0", "123", "-123", "18446744073709551615", "18446744073709551616", "-9223372036854775808",
          "-9223372036854775809", "1.5", "-1.25e-3", "1E10", "2e+2", "true", "false", "null", R"("")",
          R"("plain")", R"("esc \" \\ \/ \b \f \n \r \t")", R"("\u00e9\u4e2d\ud83d\ude00")", "\"caf\xC3\xA9 \xE4\xB8\xAD\"",
-         "\"\xF0\x9F\x98\x80\"", "[]", "{}", " [ 1 , [ ] , { } ] ", R"({"a":{"b":[{"c":null}]},"a2":1})",
+         "\"\xF0\x9F\x98\x80\"", "[]", "{}", " [ 1 , [ ] , { } ] ", R"({"a":{"b":[{"c":null}]},"a2":1})", "1e-400", "-2.5E-320", "1e308",
          R"({"dup":1,"dup":2})"}) {
     auto mine = parse_filtered(text, all);
     ASSERT_TRUE(mine) << text << ": " << mine.error().message;
@@ -118,7 +120,7 @@ TEST(FieldFilter, RejectsWhatStrictJsonRejects) {
   filter_node none;  // drops everything, but must still validate
   for (const char* text : {"01", "-", "1.", ".5", "1e", "+1", "tru", "nulll", "[1,]", R"({"a":1,})", "{a:1}",
                            R"("unterminated)", "\"tab\there\"", R"("\x")", R"("\ud800")", R"("\udc00")",
-                           R"("\u12")", "\"\xC3\"", "\"\xFF\"", "\"\xED\xA0\x80\"", "[1 2]", "{} {}", "/*c*/1"}) {
+                           R"("\u12")", "\"\xC3\"", "\"\xFF\"", "\"\xED\xA0\x80\"", "[1 2]", "{} {}", "/*c*/1", "1e309", "-1e400"}) {
     EXPECT_FALSE(parse_filtered(text, all)) << text;
     EXPECT_FALSE(parse_filtered(std::string{R"({"x":)"} + text + "}", none)) << text;
     EXPECT_TRUE(json::parse(text, nullptr, false).is_discarded()) << "reference accepts " << text;
@@ -133,4 +135,41 @@ TEST(FieldFilter, DeepNestingIsRejectedNotCrashing) {
   std::string ok(200, '[');
   ok += std::string(200, ']');
   EXPECT_TRUE(parse_filtered(ok, all));
+}
+
+TEST(FieldFilter, RandomMutationsAgreeWithNlohmann) {
+  // Differential check: flip, drop and insert bytes in valid documents; the fast
+  // parser must accept exactly what nlohmann accepts and build the same value.
+  filter_node all;
+  all.all = true;
+  const std::string seeds[] = {
+    task_json,
+    R"({"type":"ADDED","object":{"a":[1,-2.5e3,true,false,null,"s\"\\\u00e9"],"b":{}}})",
+    "[\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\", 0, -0.0, 1e-7, 12345678901234567890]",
+  };
+  const char alphabet[] = "{}[]\",:\\-+.eE0123456789tfnul \n\t\x80\xC3\xA9\xF0";
+  std::mt19937 rng(12345);
+  int accepted = 0;
+  for (int i = 0; i < 5000; ++i) {
+    std::string s = seeds[i % 3];
+    int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits && !s.empty(); ++e) {
+      std::size_t pos = rng() % s.size();
+      char c = alphabet[rng() % (sizeof(alphabet) - 1)];
+      switch (rng() % 3) {
+        case 0: s[pos] = c; break;
+        case 1: s.erase(pos, 1); break;
+        default: s.insert(pos, 1, c); break;
+      }
+    }
+    auto ref = json::parse(s, nullptr, false);
+    auto mine = parse_filtered(s, all);
+    ASSERT_EQ(mine.has_value(), !ref.is_discarded()) << s;
+    if (mine) {
+      ++accepted;
+      EXPECT_EQ(mine->dump(), ref.dump()) << s;
+    }
+  }
+  // Some mutations must stay valid (e.g. digit changes), or the check is vacuous.
+  EXPECT_GT(accepted, 100);
 }
