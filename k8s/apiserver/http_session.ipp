@@ -374,6 +374,12 @@ private:
     closed_ = true;
     beast::error_code ec;
     if constexpr (is_tls) {
+      if (streaming_ || drain_after_write_) {
+        // A read is still pending (disconnect watch or drain): an SSL shutdown would start a
+        // second one. The terminating chunk is already out, so just close the socket.
+        beast::get_lowest_layer(stream_).socket().close(ec);
+        return;
+      }
       beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
       stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
         beast::error_code ignored;
