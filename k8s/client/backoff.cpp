@@ -42,6 +42,13 @@ milliseconds backoff::next() {
   return d;
 }
 
+kelos::expected<void> validate(const backoff_config& cfg) {
+  if (cfg.initial.count() < 0) return make_error(errc::invalid_config, "backoff.initial: must not be negative");
+  if (cfg.max < cfg.initial) return make_error(errc::invalid_config, "backoff.max: must be at least backoff.initial");
+  if (!(cfg.factor >= 1.0)) return make_error(errc::invalid_config, "backoff.factor: must be at least 1");
+  return {};
+}
+
 void backoff::reset() noexcept {
   attempts_ = 0;
   prev_ = milliseconds{0};

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "runtime/error.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <random>
@@ -25,6 +27,10 @@ struct backoff_config {
   /// RNG seed; fixed seeds make delay sequences reproducible in tests.
   uint64_t seed = 0x6b656c6f73ULL;
 };
+
+/// Checks a backoff config: initial >= 0, max >= initial, factor >= 1.
+/// Errors: `invalid_config` naming the field.
+kelos::expected<void> validate(const backoff_config& cfg);
 
 /// Exponential backoff with a cap and jitter. Pure: it computes delays, never sleeps.
 ///

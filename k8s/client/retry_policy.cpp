@@ -4,6 +4,13 @@
 
 namespace kelos::k8s {
 
+kelos::expected<void> validate(const retry_policy& policy) {
+  if (policy.max_attempts < 1) return make_error(errc::invalid_config, "retry.max_attempts: must be at least 1");
+  if (policy.max_retry_after.count() < 0)
+    return make_error(errc::invalid_config, "retry.max_retry_after: must not be negative");
+  return validate(policy.backoff);
+}
+
 bool is_retryable_status(int status) noexcept {
   return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
 }

@@ -29,6 +29,10 @@ struct retry_policy {
                          jitter_mode::full, 0x7265747279ULL};
 };
 
+/// Checks a policy: max_attempts >= 1, max_retry_after >= 0, valid backoff.
+/// Errors: `invalid_config` naming the field.
+kelos::expected<void> validate(const retry_policy& policy);
+
 /// What happened to one attempt: an HTTP status (0 when no response arrived) and, for
 /// transport failures, an error code (`connection_failed`, `timeout`).
 struct attempt_outcome {

@@ -30,6 +30,13 @@ watch_input input_from_line(std::string_view line, const filter_node* event_filt
   return event_received{std::move(*ev)};
 }
 
+kelos::expected<void> validate(const watch_config& cfg) {
+  if (cfg.page_size < 0) return make_error(errc::invalid_config, "watch.page_size: must not be negative");
+  if (cfg.timeout_seconds < 0) return make_error(errc::invalid_config, "watch.timeout_seconds: must not be negative");
+  if (cfg.short_watch.count() < 0) return make_error(errc::invalid_config, "watch.short_watch: must not be negative");
+  return validate(cfg.backoff);
+}
+
 watch_machine::watch_machine(watch_config cfg) : cfg_(std::move(cfg)), backoff_(cfg_.backoff) {}
 
 watch_action watch_machine::start() {

@@ -59,6 +59,10 @@ struct watch_config {
   backoff_config backoff;
 };
 
+/// Checks a watch config: page_size, timeout_seconds and short_watch not negative, and
+/// a valid backoff. Errors: `invalid_config` naming the field.
+kelos::expected<void> validate(const watch_config& cfg);
+
 /// Where the machine is.
 enum class watch_phase {
   /// Nothing requested yet (call `start()`).

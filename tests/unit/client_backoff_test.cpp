@@ -143,3 +143,26 @@ TEST(RetryPolicy, HonoursRetryAfterThenBackoffAndStopsAtMaxAttempts) {
   EXPECT_FALSE(next_retry_delay(p, get, {503, kelos::errc::none, {}}, 3, bo));
   EXPECT_FALSE(next_retry_delay(p, get, {400, kelos::errc::none, {}}, 1, bo));
 }
+
+TEST(RetryPolicy, ValidateNamesTheBadField) {
+  EXPECT_TRUE(validate(retry_policy{}));
+  retry_policy p;
+  p.max_attempts = 0;
+  auto r = validate(p);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, kelos::errc::invalid_config);
+  EXPECT_NE(r.error().message.find("max_attempts"), std::string::npos);
+  retry_policy q;
+  q.backoff.max = 1ms;
+  q.backoff.initial = 5ms;
+  auto rq = validate(q);
+  ASSERT_FALSE(rq);
+  EXPECT_NE(rq.error().message.find("backoff.max"), std::string::npos);
+}
+
+TEST(Backoff, ValidateRejectsShrinkingFactor) {
+  EXPECT_TRUE(validate(backoff_config{}));
+  auto c = cfg(jitter_mode::none);
+  c.factor = 0.5;
+  EXPECT_FALSE(validate(c));
+}

@@ -313,3 +313,15 @@ TEST(WatchState, RequestsFollowConfig) {
                         "&allowWatchBookmarks=true&timeoutSeconds=290&watch=true");
   EXPECT_TRUE(w.streaming);
 }
+
+TEST(WatchState, ValidateConfig) {
+  EXPECT_TRUE(validate(watch_config{}));
+  auto c = test_config();
+  c.page_size = -1;
+  auto r = validate(c);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("page_size"), std::string::npos);
+  auto d = test_config();
+  d.backoff.factor = 0;
+  EXPECT_FALSE(validate(d));
+}
