@@ -222,6 +222,10 @@ server_response api_handlers::handle_resource(server_request& req, const api_pat
   // A namespaced object is only addressable with its namespace.
   if (info.namespaced && path.namespace_.empty() && !path.name.empty())
     return not_found_response();
+  // Only `/status` is writable; other subresources (log, scale) are read-only here.
+  if (!path.subresource.empty() && path.subresource != "status" && req.method != "GET" &&
+      req.method != "HEAD")
+    return method_not_allowed();
 
   const std::string& ns = path.namespace_;
   const std::string& name = path.name;

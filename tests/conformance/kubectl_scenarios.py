@@ -481,9 +481,19 @@ def bad_input(srv):
     check(code == 404, (code, body))
     code, body = call("PATCH", ns + "/nothing", b"{}", "text/plain")
     check(code == 415, (code, body))
+    code, body = call("PATCH", "/api/v1/namespaces/default/pods/p/log", b"{}", "application/merge-patch+json")
+    check(code == 405 and json.loads(body)["reason"] == "MethodNotAllowed", (code, body))
     code, body = call("POST", "/api/v1/namespaces/missing/configmaps",
                       json.dumps({"metadata": {"name": "a"}}).encode())
     check(code == 404, (code, body))
+    bad_crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+               "metadata": {"name": "wrong.example.com"},
+               "spec": {"group": "example.com", "scope": "Namespaced",
+                        "names": {"plural": "things", "kind": "Thing"},
+                        "versions": [{"name": "v1", "served": True, "storage": True}]}}
+    code, body = call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                      json.dumps(bad_crd).encode())
+    check(code == 422 and json.loads(body)["reason"] == "Invalid", (code, body))
     # YAML bodies are accepted.
     code, body = call("POST", ns, b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  n: '007'\n",
                       "application/yaml")
