@@ -20,8 +20,11 @@ enum class jitter_mode {
 
 /// Backoff settings. Defaults follow the client-go reflector (800 ms doubling up to 30 s).
 struct backoff_config {
+  /// The first delay (the ceiling of the first delay with full jitter).
   std::chrono::milliseconds initial{800};
+  /// No delay is longer than this.
   std::chrono::milliseconds max{30'000};
+  /// Growth per attempt (>= 1).
   double factor = 2.0;
   jitter_mode jitter = jitter_mode::full;
   /// RNG seed; fixed seeds make delay sequences reproducible in tests.

@@ -43,12 +43,15 @@ struct watch_options {
   bool allow_bookmarks = true;
   /// Server-side timeout; 0 = not sent (the server picks one). client-go uses 5–10 min.
   int64_t timeout_seconds = 0;
+  /// `labelSelector`; objects that start or stop matching arrive as ADDED / DELETED.
   std::string label_selector;
+  /// `fieldSelector`, e.g. "metadata.name=x".
   std::string field_selector;
   /// WatchList: replay current state as ADDED events and end it with a BOOKMARK
   /// annotated `k8s.io/initial-events-end: "true"`. Implies
   /// `resourceVersionMatch=NotOlderThan` unless resource_version_match is set.
   bool send_initial_events = false;
+  /// "", "Exact" or "NotOlderThan".
   std::string resource_version_match;
 };
 
@@ -83,6 +86,7 @@ struct patch_options {
   /// `force=true`: server-side apply takes ownership of conflicting fields. Only sent
   /// for `patch_type::apply`.
   bool force = false;
+  /// `dryRun=All`: validate and return the result without persisting.
   bool dry_run = false;
 };
 
@@ -102,7 +106,9 @@ struct delete_options {
 struct log_options {
   /// Container name; empty = the only container (the server rejects it for multi-container pods).
   std::string container;
+  /// Only the last N lines.
   std::optional<int64_t> tail_lines;
+  /// Only lines newer than this many seconds.
   std::optional<int64_t> since_seconds;
   /// RFC 3339 time; the server rejects it together with since_seconds.
   std::string since_time;

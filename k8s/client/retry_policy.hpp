@@ -25,6 +25,7 @@ struct retry_policy {
   int max_attempts = 5;
   /// Upper bound on an honoured `Retry-After`.
   std::chrono::milliseconds max_retry_after{60'000};
+  /// Delays when the server sends no Retry-After (200 ms doubling to 10 s, full jitter).
   backoff_config backoff{std::chrono::milliseconds{200}, std::chrono::milliseconds{10'000}, 2.0,
                          jitter_mode::full, 0x7265747279ULL};
 };
@@ -36,7 +37,9 @@ kelos::expected<void> validate(const retry_policy& policy);
 /// What happened to one attempt: an HTTP status (0 when no response arrived) and, for
 /// transport failures, an error code (`connection_failed`, `timeout`).
 struct attempt_outcome {
+  /// HTTP status; 0 when no response arrived.
   int status = 0;
+  /// For failures without a response: `connection_failed`, `timeout`, ...
   errc transport_error = errc::none;
   /// The `Retry-After` header value, if any.
   std::string_view retry_after;

@@ -15,7 +15,9 @@ namespace kelos::k8s {
 /// Namespace and name of a stored object (namespace empty for cluster-scoped kinds).
 /// Ordered by namespace, then name.
 struct store_key {
+  /// `metadata.namespace`; empty for cluster-scoped objects.
   std::string namespace_;
+  /// `metadata.name`.
   std::string name;
 
   friend bool operator==(const store_key&, const store_key&) = default;
@@ -58,7 +60,9 @@ public:
 
   /// One cached object.
   struct entry {
+    /// The projected value.
     T value;
+    /// The object's labels, sorted by key.
     label_list labels;
   };
 

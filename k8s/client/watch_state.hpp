@@ -51,11 +51,14 @@ struct watch_config {
   int64_t page_size = 500;
   /// Server-side watch timeout; kube-rs uses 290 s (below common 300 s proxy limits).
   int64_t timeout_seconds = 290;
+  /// Ask for BOOKMARK events (cheap resourceVersion progress; fewer 410s after a close).
   bool bookmarks = true;
+  /// Selectors for both list and watch.
   std::string label_selector;
   std::string field_selector;
   /// A clean close sooner than this with no event is treated as a failure.
   std::chrono::milliseconds short_watch{1000};
+  /// Delays after failures (client-go reflector defaults).
   backoff_config backoff;
 };
 
@@ -86,7 +89,9 @@ struct watch_action {
   kind_t kind = kind_t::none;
   /// Wait this long before issuing the request (backoff); zero = now.
   std::chrono::milliseconds delay{0};
+  /// For `list`: the page to fetch ("" = first page).
   std::string continue_token;
+  /// For `watch`: where to start (the last version seen).
   std::string resource_version;
 
   friend bool operator==(const watch_action&, const watch_action&) = default;
