@@ -121,6 +121,9 @@ private:
     }
     parser_.emplace();
     parser_->header_limit(max_header_bytes);
+    // A response to HEAD carries Content-Length but no body; without skip() the parser waits for it.
+    if (req_.method() == http::verb::head)
+      parser_->skip(true);
     // The default 8 MiB counts across a whole chunked stream, so streams need "unlimited". Not
     // boost::none: Beast 1.74 compares `content_length > body_limit` as optionals, and any
     // value is greater than none, so every Content-Length body would fail with body_limit.

@@ -142,6 +142,17 @@ TEST(HttpExchange, Http10WithoutKeepAliveIsNotReusable) {
   EXPECT_FALSE(out.result->keep_alive);
 }
 
+TEST(HttpExchange, HeadResponseHasNoBody) {
+  auto req = get_request();
+  req.method = "HEAD";
+  auto out = run("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", req);
+  ASSERT_TRUE(out.result);
+  EXPECT_FALSE(out.result->err) << out.result->err.message;
+  EXPECT_TRUE(out.result->keep_alive);
+  EXPECT_EQ(out.sink->status, 200);
+  EXPECT_TRUE(out.sink->body.empty());
+}
+
 TEST(HttpExchange, ReadUntilCloseBodyEndsCleanly) {
   auto out = run("HTTP/1.1 200 OK\r\n\r\nline one\nline two\n");
   ASSERT_TRUE(out.result);
