@@ -48,14 +48,17 @@ const json* value_at(const json& obj, const field_path& path);
 
 /// One `metadata.managedFields` entry.
 struct managed_fields_entry {
+  /// fieldManager name, e.g. "kubectl-client-side-apply".
   std::string manager;
   /// "Apply" or "Update".
   std::string operation;
+  /// apiVersion the fields were written in.
   std::string api_version;
   /// metav1.Time text; empty when unknown.
   std::string time;
   /// Subresource ("status") or empty.
   std::string subresource;
+  /// The owned fields (`fieldsV1`).
   field_set fields;
 };
 

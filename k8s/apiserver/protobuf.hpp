@@ -15,11 +15,15 @@ inline constexpr std::string_view protobuf_media_type = "application/vnd.kuberne
 
 /// The `runtime.Unknown` envelope after the 4-byte magic `k8s\0`.
 struct protobuf_envelope {
+  /// typeMeta.apiVersion (field 1.1), e.g. "v1".
   std::string api_version;
+  /// typeMeta.kind (field 1.2), e.g. "Secret".
   std::string kind;
   /// The encoded object (field 2 `raw`).
   std::string raw;
+  /// Field 3; non-empty (e.g. gzip) is rejected by decode_protobuf_object.
   std::string content_encoding;
+  /// Field 4; informational.
   std::string content_type;
 };
 

@@ -23,8 +23,9 @@ struct validation_rule {
   std::string message;
   /// `fieldPath` (relative, e.g. `.name`) if given.
   std::string field_path;
-  /// `reason` (FieldValueInvalid by default).
+  /// `reason` (FieldValueInvalid by default); Forbidden/Required/Duplicate change the cause.
   std::string reason;
+  /// The compiled `rule`.
   cel_program program;
 };
 
@@ -36,11 +37,17 @@ struct schema_node {
   /// "object", "array", "string", "integer", "number", "boolean", or "" (any: only with
   /// int-or-string or preserve-unknown-fields).
   std::string type;
+  /// `nullable: true`: null is a valid value (and is kept by defaulting).
   bool nullable = false;
+  /// `x-kubernetes-int-or-string` (or controller-gen's `anyOf: [integer, string]`).
   bool int_or_string = false;
+  /// `x-kubernetes-preserve-unknown-fields`: unknown children are neither pruned nor reported.
   bool preserve_unknown_fields = false;
+  /// `x-kubernetes-embedded-resource`: apiVersion/kind/metadata are kept like at the root.
   bool embedded_resource = false;
+  /// `format`; only `date-time` is checked.
   std::string format;
+  /// `properties` by name.
   std::map<std::string, schema_node> properties;
   /// `items` schema of an array.
   std::shared_ptr<schema_node> items;
@@ -48,15 +55,19 @@ struct schema_node {
   std::shared_ptr<schema_node> additional_properties;
   /// `additionalProperties: false` was given explicitly (true/absent mean "not a map").
   bool additional_properties_false = false;
+  /// `required` property names.
   std::vector<std::string> required;
   /// `enum` values (empty: no constraint).
   std::vector<json> enum_values;
+  /// `pattern` as written (for messages) and compiled once (null when absent).
   std::string pattern;
   std::shared_ptr<const compiled_pattern> pattern_regex;
+  /// `minimum`/`maximum` with the OpenAPI v3.0 boolean `exclusiveMinimum/Maximum`.
   std::optional<double> minimum;
   std::optional<double> maximum;
   bool exclusive_minimum = false;
   bool exclusive_maximum = false;
+  /// Length limits (characters), item counts and property counts.
   std::optional<int64_t> min_length, max_length;
   std::optional<int64_t> min_items, max_items;
   std::optional<int64_t> min_properties, max_properties;
@@ -64,7 +75,9 @@ struct schema_node {
   std::optional<json> default_value;
   /// `x-kubernetes-list-type` ("atomic", "set", "map" or "").
   std::string list_type;
+  /// `x-kubernetes-list-map-keys` (required when `list_type == "map"`).
   std::vector<std::string> list_map_keys;
+  /// `x-kubernetes-validations`, compiled.
   std::vector<validation_rule> rules;
 };
 
