@@ -141,6 +141,15 @@ public:
     active_.erase(id);
   }
 
+  /// Runs `job` on the token thread; false once shutdown has begun (the job is not run then).
+  bool post_token_job(std::function<void()> job) {
+    std::lock_guard<std::mutex> guard{mu_};
+    if (shutting_down_)
+      return false;
+    net::post(*token_pool, std::move(job));
+    return true;
+  }
+
   bool on_io_thread() const {
     auto me = std::this_thread::get_id();
     for (const auto& t : threads)
@@ -243,7 +252,7 @@ private:
     if (!client_.cfg.bearer_token)
       return acquire(false);
     // Token sources may block (exec plugins): call them on the token thread, then come back.
-    net::post(*client_.token_pool, [self = shared_from_this(), invalidate] {
+    const bool posted = client_.post_token_job([self = shared_from_this(), invalidate] {
       auto& cfg = self->client_.cfg;
       // User callbacks must not throw; if one does, fail this request instead of the process.
       kelos::expected<std::string> token = kelos::make_error(errc::logic_error, "bearer token callback threw");
@@ -261,6 +270,8 @@ private:
         self->acquire(false);
       });
     });
+    if (!posted)
+      fail({}); // shutting down
   }
 
   void acquire(bool force_new) {

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 namespace {
@@ -621,6 +622,46 @@ TEST(HttpLoopback, TokenSourceErrorFailsTheRequest) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, errc::exec_plugin_failed);
   EXPECT_EQ(srv.requests_handled(), 0u);
+}
+
+TEST(HttpLoopback, ThrowingTokenSourceFailsOnlyTheRequest) {
+  loopback_server srv{echo};
+  auto cfg = plain_config(srv);
+  cfg.bearer_token = []() -> kelos::expected<std::string> { throw std::runtime_error("boom"); };
+  auto client = make_client(cfg);
+  ASSERT_TRUE(client);
+  auto r = client->send_sync(get("/api"), 5s);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::logic_error);
+  EXPECT_EQ(srv.requests_handled(), 0u);
+}
+
+TEST(HttpLoopback, StreamUnauthorizedIsRetriedWithNewToken) {
+  loopback_server srv{[](const loopback_request& in) {
+    loopback_response out;
+    if (in.header("Authorization") != "Bearer fresh") {
+      out.status = 401;
+      out.body = "denied";
+      return out;
+    }
+    out.chunks = {"{\"type\":\"ADDED\"}\n"};
+    return out;
+  }};
+  std::atomic<bool> stale{true};
+  auto cfg = plain_config(srv);
+  cfg.bearer_token = [&]() -> kelos::expected<std::string> { return std::string(stale ? "old" : "fresh"); };
+  cfg.invalidate_token = [&] { stale = false; };
+  auto client = make_client(cfg);
+  ASSERT_TRUE(client);
+  stream_recorder rec;
+  auto req = get("/watch");
+  req.streaming = true;
+  client->stream(req, rec.callbacks());
+  ASSERT_TRUE(rec.wait_done(5s));
+  std::lock_guard<std::mutex> g{rec.mu};
+  EXPECT_FALSE(*rec.done) << rec.done->message;
+  EXPECT_EQ(rec.status, 200); // the 401 head was never delivered
+  EXPECT_EQ(rec.data, "{\"type\":\"ADDED\"}\n");
 }
 
 // --- Streams ------------------------------------------------------------------------------
