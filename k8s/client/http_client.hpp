@@ -68,7 +68,8 @@ struct transport_config {
   /// User-Agent header value.
   std::string user_agent = "kelos/0.1.0";
 
-  /// Bound for resolving and connecting TCP.
+  /// Bound for connecting TCP. Caveat: name resolution (getaddrinfo) is bounded by no timeout
+  /// (instant for IP literals such as 127.0.0.1; `send_sync` still returns after its timeout).
   std::chrono::milliseconds connect_timeout{10000};
   /// Bound for the TLS handshake (same as Go's TLSHandshakeTimeout: 10 s).
   std::chrono::milliseconds tls_handshake_timeout{10000};
@@ -104,7 +105,8 @@ struct stream_callbacks {
   /// Body bytes as they arrive, de-chunked, in arbitrary splits (not line aligned).
   std::function<void(std::string_view chunk)> on_data;
   /// Called exactly once at the end: an empty error (`code == errc::none`) on a clean end of the
-  /// body, `errc::cancelled` after `stream_handle::cancel()`, otherwise connection_failed/timeout.
+  /// body, `errc::cancelled` after `stream_handle::cancel()`, otherwise connection_failed/timeout
+  /// (or the bearer token source's own error).
   std::function<void(kelos::error)> on_done;
 };
 
@@ -158,7 +160,9 @@ public:
 
   /// Sends a request and calls `done` once on an I/O thread with the complete response (any
   /// status) or an error (connection_failed, timeout, cancelled, http_error for an oversized
-  /// body). `req.streaming` is ignored here: the whole body is buffered.
+  /// body, or the bearer token source's own error). Messages start with the method and path and
+  /// name the failed step, e.g. "GET /version: connect 127.0.0.1:6443: Connection refused".
+  /// `req.streaming` is ignored here: the whole body is buffered.
   void send(http_request req, std::function<void(kelos::expected<http_response>)> done);
 
   /// Starts a streaming request (watch, log follow): the body is delivered as it arrives with
