@@ -578,6 +578,28 @@ def durability(binary, minor):
         srv.cleanup()
 
 
+# SIGTERM with open watches: the streams end with their last chunk (kubectl get -w exits
+# by itself) and the server exits 0.
+def graceful_stop(binary, minor):
+    srv = Server(binary, minor=minor).start()
+    try:
+        watchers = [srv.kubectl_bg("get", "configmaps", "-w", "--request-timeout=0"),
+                    srv.kubectl_bg("get", "namespaces", "-w", "--request-timeout=0")]
+        time.sleep(1.5)
+        check(all(w.poll() is None for w in watchers), "a watcher ended early")
+        rc = srv.kill(signal.SIGTERM)
+        check(rc == 0, "server exit code %r" % rc)
+        for w in watchers:
+            try:
+                w.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                w.kill()
+                w.communicate()
+                raise Failure("kubectl get -w did not end when the server stopped")
+    finally:
+        srv.cleanup()
+
+
 SCENARIOS = {
     "crud": crud,
     "apply_unchanged": apply_unchanged,
@@ -594,6 +616,7 @@ SCENARIOS = {
     "tls": tls,
     "degraded": degraded,
     "durability": durability,
+    "graceful_stop": graceful_stop,
 }
 
 if __name__ == "__main__":
