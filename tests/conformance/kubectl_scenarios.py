@@ -288,6 +288,15 @@ def minor_matrix(srv):
                 "-p", '{"status":{"phase":"Succeeded"}}')
     out, err = w.communicate(timeout=40)
     check(w.returncode == 0 and b"condition met" in out, (out + err).decode())
+    if int(srv.minor) >= 32:
+        # WatchList client: sendInitialEvents and the initial-events-end bookmark.
+        w = srv.kubectl_bg("wait", "--for=jsonpath={.status.phase}=Done", "task/task-b", "--timeout=30s",
+                           env={"KUBE_FEATURE_WatchListClient": "true"})
+        time.sleep(1.0)
+        srv.kubectl("patch", "task", "task-b", "--subresource=status", "--type=merge",
+                    "-p", '{"status":{"phase":"Done"}}')
+        out, err = w.communicate(timeout=40)
+        check(w.returncode == 0 and b"condition met" in out, (out + err).decode())
     # JSON bodies before 1.32, protobuf from 1.32 on.
     _, out, _ = srv.kubectl("create", "secret", "generic", "s", "--from-literal=a=b")
     check(out.strip() == "secret/s created", out)
