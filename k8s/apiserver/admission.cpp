@@ -11,16 +11,6 @@ namespace {
 
 thread_local request_admission* current = nullptr;
 
-api_error error_from_status(const json& status) {
-  api_error e;
-  e.code = static_cast<int>(k8s::get_int(status, "code", 500));
-  e.reason = k8s::get_string(status, "reason", "InternalError");
-  e.message = k8s::get_string(status, "message");
-  if (auto it = status.find("details"); it != status.end())
-    e.details = *it;
-  return e;
-}
-
 } // namespace
 
 admission_scope::admission_scope(request_admission& adm) : previous_(current) {
@@ -61,7 +51,7 @@ admission_hook make_schema_admission(std::shared_ptr<const schema_node> schema, 
     if (!r.strict_error.empty())
       return api_error::bad_request(r.strict_error);
     if (!r.causes.empty())
-      return error_from_status(invalid_status(kind, group, name, r.causes));
+      return api_error::from_status(invalid_status(kind, group, name, r.causes));
     if (adm)
       for (auto& w : r.warnings)
         adm->warnings.push_back(std::move(w));

@@ -136,4 +136,14 @@ api_error api_error::from_error(const kelos::error& err, const resource_info& re
   }
 }
 
+api_error api_error::from_status(const json& status) {
+  api_error e;
+  e.code = static_cast<int>(k8s::get_int(status, "code", 500));
+  e.reason = k8s::get_string(status, "reason", "InternalError");
+  e.message = k8s::get_string(status, "message");
+  if (auto it = status.find("details"); it != status.end())
+    e.details = *it;
+  return e;
+}
+
 } // namespace kelos::apiserver

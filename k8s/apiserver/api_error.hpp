@@ -64,6 +64,9 @@ struct api_error {
   /// bad_request/parse_error → 400, invalid_spec → 422, not_found → 404, conflict → 409, ...
   static api_error from_error(const kelos::error& err, const resource_info& res,
                               std::string_view name);
+  /// Reads a Status body built elsewhere (schema validation, SSA conflicts); missing
+  /// fields become 500 InternalError.
+  static api_error from_status(const json& status);
 };
 
 /// A value or an `api_error`. Same small surface as `kelos::expected`.

@@ -108,16 +108,6 @@ std::optional<int64_t> int_param(const server_request& req, std::string_view nam
   }
 }
 
-api_error error_from_status_body(const json& status) {
-  api_error e;
-  e.code = static_cast<int>(k8s::get_int(status, "code", 500));
-  e.reason = k8s::get_string(status, "reason", "InternalError");
-  e.message = k8s::get_string(status, "message");
-  if (auto it = status.find("details"); it != status.end())
-    e.details = *it;
-  return e;
-}
-
 } // namespace
 
 api_handlers::api_handlers(object_store& store, resource_catalog& catalog, pod_log_store& logs,
@@ -476,7 +466,7 @@ server_response api_handlers::handle_resource(server_request& req, const api_pat
             if (!res)
               return api_error::from_error(res.error(), info, name);
             if (!res->ok())
-              return error_from_status_body(apply_conflict_status(*res));
+              return api_error::from_status(apply_conflict_status(*res));
             normalize_micro_times(info, res->object);
             return std::move(res->object);
           }
