@@ -107,6 +107,13 @@ def crds(srv):
         owners = [r["NAME"] + "." + r["APIVERSION"] for r in rows
                   if sn in r["SHORTNAMES"].split(",") or r["NAME"] == sn]
         check(len(owners) == (0 if sn == "kelos" else 1), "%s is used by %r" % (sn, owners))
+    # The schemas reach kubectl explain through the server's OpenAPI (descriptions, enums).
+    _, out, _ = srv.kubectl("explain", "ts.spec.when.githubIssues.types")
+    check("KIND:       TaskSpawner" in out and "Item kinds to include." in out, out)
+    _, out, _ = srv.kubectl("explain", "tasks.spec.type")
+    check("Agent type" in out, out)
+    if int(srv.minor) >= 30:  # kubectl 1.29's explain template has no ENUM section
+        check("ENUM:" in out and "cursor" in out, out)
     # Applying the same files again changes nothing.
     _, out, _ = srv.kubectl("apply", "-f", CRDS)
     for name in CRD_NAMES:
