@@ -1,5 +1,7 @@
 #include "k8s/apiserver/content.hpp"
 
+#include "k8s/apiserver/json_depth.hpp"
+
 #include "k8s/apiserver/protobuf.hpp"
 
 #include "k8s/time.hpp"
@@ -93,7 +95,27 @@ api_error bad_body(std::string message) {
   return api_error::bad_request(std::move(message));
 }
 
+/// nlohmann's parser recurses on the native stack: a hostile `[[[…]]]` would crash the
+/// server, so bodies nested deeper than `max_json_nesting` are refused before parsing.
+std::optional<api_error> refuse_deep_nesting(std::string_view body) {
+  if (json_nesting_depth(body) <= max_json_nesting)
+    return std::nullopt;
+  return bad_body("the request body is nested deeper than " + std::to_string(max_json_nesting)
+                  + " levels");
+}
+
+api_result<k8s::json> parse_bounded(std::string_view body, const char* invalid_message) {
+  if (auto err = refuse_deep_nesting(body))
+    return *err;
+  auto j = k8s::json::parse(body, nullptr, false);
+  if (j.is_discarded())
+    return bad_body(invalid_message);
+  return j;
+}
+
 api_result<k8s::json> parse_json_object(const std::string& body, bool allow_yaml) {
+  if (auto err = refuse_deep_nesting(body))
+    return *err;
   auto j = k8s::json::parse(body, nullptr, false);
   if (j.is_discarded()) {
     if (allow_yaml) {
@@ -133,10 +155,10 @@ api_result<k8s::json> decode_object_body(const server_request& req) {
   auto type = media_type_of(req.header("content-type"));
   k8s::json obj;
   if (type.empty() || type == "application/json" || type == "*/*") {
-    auto j = k8s::json::parse(req.body, nullptr, false);
-    if (j.is_discarded())
-      return bad_body("the request body is not valid JSON");
-    obj = std::move(j);
+    auto j = parse_bounded(req.body, "the request body is not valid JSON");
+    if (!j)
+      return j;
+    obj = std::move(*j);
   } else if (type == "application/yaml" || type == "application/x-yaml" || type == "text/yaml") {
     auto y = yaml_to_json(req.body);
     if (!y)
@@ -186,9 +208,10 @@ api_result<k8s::json> decode_patch_body(const server_request& req, patch_type ty
       return bad_body("the apply patch must be an object");
     return r;
   }
-  auto j = k8s::json::parse(req.body, nullptr, false);
-  if (j.is_discarded())
-    return bad_body("the request body is not valid JSON: error decoding patch");
+  auto parsed = parse_bounded(req.body, "the request body is not valid JSON: error decoding patch");
+  if (!parsed)
+    return parsed;
+  auto& j = *parsed;
   if (type == patch_type::json_patch && !j.is_array())
     return bad_body("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
   if (type != patch_type::json_patch && !j.is_object())

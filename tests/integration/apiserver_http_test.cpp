@@ -149,6 +149,28 @@ TEST_F(ApiServerHttpTest, GarbageRequestGets400AndServerSurvives) {
   EXPECT_TRUE(d.read_until("ok", std::chrono::seconds(5)));
 }
 
+TEST(ApiServerHostileInputTest, DeepNestingIsRefusedWithoutCrashing) {
+  // 200k nested arrays would overflow the stack of a recursive JSON parser; the body stays
+  // under the default size limit.
+  auto started = api_server::start(api_server_config{});
+  ASSERT_TRUE(started) << started.error().message;
+  auto server_ = std::move(started).value();
+  for (const char* path : {"/api/v1/namespaces/default/configmaps",
+                           "/api/v1/namespaces/default/configmaps/x"}) {
+    raw_client c(server_->port());
+    std::string body = std::string(200000, '[') + std::string(200000, ']');
+    bool patch = std::string_view{path}.ends_with("/x");
+    c.send(std::string(patch ? "PATCH " : "POST ") + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: "
+           + (patch ? "application/merge-patch+json" : "application/json") + "\r\nContent-Length: "
+           + std::to_string(body.size()) + "\r\n\r\n" + body);
+    ASSERT_TRUE(c.read_until("nested deeper than", std::chrono::seconds(10))) << c.received().substr(0, 300);
+    EXPECT_NE(c.received().find("HTTP/1.1 400"), std::string::npos);
+  }
+  raw_client d(server_->port());
+  d.send(get("/readyz"));
+  EXPECT_TRUE(d.read_until("ok", std::chrono::seconds(5)));
+}
+
 TEST(ApiServerTlsTest, ServesHttpsWithGeneratedCa) {
   api_server_config cfg;
   cfg.tls = true;
