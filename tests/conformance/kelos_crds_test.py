@@ -124,8 +124,8 @@ def crds(srv):
     _, out, _ = srv.kubectl("get", "tasks", "-o", "wide")
     check(header_of(out) == ["NAME", "TYPE", "PHASE", "BRANCH", "DEPENDS ON", "AGE"], out)
     # Status subresources only on Task and TaskSpawner.
-    for name in CRD_NAMES:
-        crd = get_json(srv, "crd", name)
+    for crd in get_json(srv, "crd", *CRD_NAMES)["items"]:
+        name = crd["metadata"]["name"]
         has_status = "status" in crd["spec"]["versions"][0].get("subresources", {})
         check(has_status == (name in ("tasks.kelos.dev", "taskspawners.kelos.dev")),
               "%s status subresource: %r" % (name, has_status))
@@ -191,6 +191,10 @@ def examples(srv):
         check(list(data) == ["CLAUDE_CODE_OAUTH_TOKEN"], data)
         data = get_json(srv, "secret", "github-token", "-n", ns)["data"]
         check(list(data) == ["GITHUB_TOKEN"], data)
+    # kubectl diff sees no drift: server defaults appear on both sides of its dry run.
+    for ns, d in (("ex06", "06-fork-workflow"), ("ex07", "07-task-pipeline")):
+        rc, out, err = srv.kubectl("diff", "-n", ns, "-f", os.path.join(EXAMPLES, d), ok=False)
+        check(rc == 0 and out == "", "kubectl diff %s: rc=%d\n%s%s" % (d, rc, out, err))
     # Re-applying an example changes nothing on the Kelos objects.
     _, out, _ = srv.kubectl("apply", "-n", "ex07", "-f", os.path.join(EXAMPLES, "07-task-pipeline"))
     for n in ("task.kelos.dev/scaffold", "task.kelos.dev/write-tests", "task.kelos.dev/open-pr",
@@ -350,7 +354,61 @@ def immutable(srv):
     check(re.search(r"weekly-dependency-update\s+my-workspace\s+true\s", out), out)
 
 
-CASES = {"crds": crds, "examples": examples, "invalid": invalid, "immutable": immutable}
+def docs(_srv):
+    """docs/reference/crds.md names every schema field, enum value and default of each kind
+    in that kind's section (a field added to a CRD without documentation fails here)."""
+    import yaml  # python3-yaml; imported here so the server cases do not need it
+    text = open(os.path.join(ROOT, "docs", "reference", "crds.md")).read()
+    sections = {m.group(1): m.start() for m in re.finditer(r"^## (\w+)$", text, re.M)}
+    order = sorted(sections.values()) + [len(text)]
+    missing = []
+    for plural, (kind, _) in KINDS.items():
+        check(kind in sections, "no section '## %s'" % kind)
+        start = sections[kind]
+        section = text[start:order[order.index(start) + 1]]
+        crd = yaml.safe_load(open(os.path.join(CRDS, plural + ".kelos.dev.yaml")))
+        root = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+
+        def walk(node, path):
+            for name, sub in node.get("properties", {}).items():
+                if not path and name in ("apiVersion", "kind", "metadata"):
+                    continue
+                if path == "spec.taskTemplate." and name == "podOverrides":
+                    continue  # the Task's type, documented there (identity checked below)
+                if not re.search(r"[`.]%s[`\[]" % re.escape(name), section):
+                    missing.append("%s: field %s%s" % (kind, path, name))
+                for v in sub.get("enum", []) + sub.get("items", {}).get("enum", []):
+                    if "`%s`" % v not in section and v not in ("True", "False", "Unknown"):
+                        missing.append("%s: enum value %s of %s%s" % (kind, v, path, name))
+                if "default" in sub:
+                    d = sub["default"]
+                    shown = json.dumps(d) if isinstance(d, list) else str(d).lower() \
+                        if isinstance(d, bool) else str(d)
+                    if "`%s`" % shown not in section:
+                        missing.append("%s: default %s of %s%s" % (kind, shown, path, name))
+                flat = re.sub(r"\s+", " ", section)
+                for v in sub.get("x-kubernetes-validations", []) + \
+                        sub.get("items", {}).get("x-kubernetes-validations", []):
+                    for t in (v["rule"], v["message"]):
+                        if t not in flat:
+                            missing.append("%s: CEL rule of %s%s: %s" % (kind, path, name, t))
+                walk(sub, path + name + ".")
+                walk(sub.get("items", {}), path + name + "[].")
+        walk(root, "")
+        if kind == "TaskSpawner":
+            task_spec = yaml.safe_load(open(os.path.join(CRDS, "tasks.kelos.dev.yaml")))[
+                "spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+            tmpl = root["properties"]["spec"]["properties"]["taskTemplate"]["properties"]
+            for f in ("podOverrides", "type", "credentials"):
+                a = re.sub(r'"description": "[^"]*", ', "", json.dumps(tmpl[f], sort_keys=True))
+                b = re.sub(r'"description": "[^"]*", ', "",
+                           json.dumps(task_spec["properties"][f], sort_keys=True))
+                check(a == b,
+                      "taskTemplate.%s differs from Task spec.%s" % (f, f))
+    check(not missing, "undocumented in docs/reference/crds.md:\n" + "\n".join(missing))
+
+
+CASES = {"docs": docs, "crds": crds, "examples": examples, "invalid": invalid, "immutable": immutable}
 
 
 def main():
@@ -361,7 +419,8 @@ def main():
     a = ap.parse_args()
     srv = None
     try:
-        srv = Server(a.binary, minor=a.minor).start()
+        if a.case != "docs":
+            srv = Server(a.binary, minor=a.minor).start()
         CASES[a.case](srv)
         print("PASS %s (kubectl 1.%s)" % (a.case, a.minor))
         return 0
