@@ -28,6 +28,11 @@ CRD_NAMES = ["agentconfigs.kelos.dev", "tasks.kelos.dev", "taskspawners.kelos.de
 KINDS = {"tasks": ("Task", []), "workspaces": ("Workspace", ["ws"]),
          "agentconfigs": ("AgentConfig", ["ac"]), "taskspawners": ("TaskSpawner", ["ts"])}
 SKIP = 77
+# Short names of upstream built-in resources (kubectl api-resources on a Kubernetes 1.33
+# cluster); the embedded server serves only some of these kinds, so list them here too.
+UPSTREAM_SHORT_NAMES = {"cs", "cm", "ep", "ev", "limits", "ns", "no", "pvc", "pv", "po", "rc",
+                        "quota", "sa", "svc", "crd", "crds", "ds", "deploy", "rs", "sts", "hpa",
+                        "cj", "csr", "ing", "netpol", "pdb", "pc", "psp", "sc", "vac"}
 
 
 class Skip(Exception):
@@ -356,7 +361,8 @@ def immutable(srv):
 
 def docs(_srv):
     """docs/reference/crds.md names every schema field, enum value and default of each kind
-    in that kind's section (a field added to a CRD without documentation fails here)."""
+    in that kind's section (a field added to a CRD without documentation fails here); the
+    TaskSpawner's taskTemplate shares the Task's schemas; no short name is an upstream one."""
     import yaml  # python3-yaml; imported here so the server cases do not need it
     text = open(os.path.join(ROOT, "docs", "reference", "crds.md")).read()
     sections = {m.group(1): m.start() for m in re.finditer(r"^## (\w+)$", text, re.M)}
@@ -395,6 +401,8 @@ def docs(_srv):
                 walk(sub, path + name + ".")
                 walk(sub.get("items", {}), path + name + "[].")
         walk(root, "")
+        names = crd["spec"]["names"]
+        check(not set(names.get("shortNames", [])) & UPSTREAM_SHORT_NAMES, names)
         if kind == "TaskSpawner":
             task_spec = yaml.safe_load(open(os.path.join(CRDS, "tasks.kelos.dev.yaml")))[
                 "spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
