@@ -332,7 +332,7 @@ def invalid(srv):
 
 
 def immutable(srv):
-    """A Task's spec cannot change; its metadata and status can."""
+    """A Task's spec cannot change; its metadata and status can. Status subresources."""
     install_crds(srv)
     apply_stdin(srv, task("t", extra="  branch: b1\n"))
     for patch in ('{"spec":{"prompt":"changed"}}', '{"spec":{"branch":"b2"}}',
@@ -357,6 +357,25 @@ def immutable(srv):
     srv.kubectl("patch", "ts", "weekly-dependency-update", "--type=merge", "-p", '{"spec":{"suspend":true}}')
     _, out, _ = srv.kubectl("get", "ts", "weekly-dependency-update")
     check(re.search(r"weekly-dependency-update\s+my-workspace\s+true\s", out), out)
+    # The spawner's status columns, and its conditions schema.
+    cond = {"type": "Suspended", "status": "True", "reason": "UserSuspended", "message": "",
+            "lastTransitionTime": "2026-01-01T00:00:00Z"}
+    srv.kubectl("patch", "ts", "weekly-dependency-update", "--subresource=status", "--type=merge",
+                "-p", json.dumps({"status": {"phase": "Suspended", "activeTasks": 2,
+                                             "totalDiscovered": 5, "totalTasksCreated": 7,
+                                             "conditions": [cond]}}))
+    _, out, _ = srv.kubectl("get", "ts", "weekly-dependency-update")
+    _, rows = parse_table(out)
+    check([(r["PHASE"], r["ACTIVE"], r["DISCOVERED"], r["TASKS"]) for r in rows]
+          == [("Suspended", "2", "5", "7")], out)
+    rc, _, err = srv.kubectl("patch", "ts", "weekly-dependency-update", "--subresource=status",
+                             "--type=merge", "-p", json.dumps(
+                                 {"status": {"conditions": [dict(cond, status="Maybe")]}}), ok=False)
+    check(rc != 0 and 'status.conditions[0].status: Unsupported value: "Maybe"' in err, err)
+    # Workspace has no status subresource.
+    rc, _, err = srv.kubectl("patch", "ws", "my-workspace", "--subresource=status", "--type=merge",
+                             "-p", '{"status":{"x":1}}', ok=False)
+    check(rc != 0 and "NotFound" in err, err)
 
 
 def docs(_srv):
