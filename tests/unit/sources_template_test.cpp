@@ -132,6 +132,8 @@ INSTANTIATE_TEST_SUITE_P(
     // Trim markers and comments.
     render_case{"a  {{- .ID -}}  \n b", "a42b"},
     render_case{"a {{-3}}", "a -3"},
+    render_case{"{{23 -}} < {{- 45}}", "23<45"}, // the example in Go's package documentation
+    render_case{"{{if true -}}\n  x\n{{- end}}", "x"},
     render_case{"x{{/* a comment */}}y", "xy"},
     render_case{"x \n{{- /* trimmed comment */ -}}\n y", "xy"},
     // Default prompt template of the seed (§3.6), comments empty.
@@ -161,6 +163,29 @@ TEST(TemplateTest, DependencyPromptIndexesResults) {
   auto r = render_template("p", "{{index .Deps \"other\" \"Results\" \"branch\"}}", data);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("index of untyped nil"), std::string::npos);
+}
+
+TEST(TemplateTest, VariablesAreScopedToControlStructures) {
+  // Declared in a range body: visible in that iteration only, not after the loop.
+  auto t = text_template::parse("t", "{{range .List}}{{$y := .}}{{end}}{{$y}}");
+  ASSERT_FALSE(t);
+  EXPECT_NE(t.error().message.find("undefined variable \"$y\""), std::string::npos);
+  // Outer variables are visible and assignable inside; with-declared ones only inside.
+  EXPECT_EQ(render("{{$x := 1}}{{with .Map}}{{$x}}{{$x = 2}}{{end}}{{$x}}"), "12");
+  EXPECT_EQ(render("{{if $t := .Title}}{{$t}}{{else}}{{$t}}{{end}}"), "Fix it");
+  EXPECT_EQ(render("{{(printf \"%s\" \"abc\") | len}}"), "3");
+}
+
+TEST(TemplateTest, DefaultPromptForCronItem) {
+  json cron = {{"ID", "20260101-0900"}, {"Number", 0}, {"Title", "2026-01-01T09:00:00Z"},
+               {"Body", ""}, {"URL", ""}, {"Labels", ""}, {"Comments", ""}, {"Kind", "Issue"},
+               {"Time", "2026-01-01T09:00:00Z"}, {"Schedule", "0 9 * * *"}};
+  const char* def = "{{.Kind}} #{{.Number}}: {{.Title}}\n\n{{.Body}}\n{{- if .Comments}}\n\n"
+                    "Comments:\n{{.Comments}}\n{{- end}}";
+  EXPECT_EQ(render(def, cron), "Issue #0: 2026-01-01T09:00:00Z\n\n");
+  cron["Comments"] = "first\n---\nsecond";
+  EXPECT_EQ(render(def, cron),
+            "Issue #0: 2026-01-01T09:00:00Z\n\n\n\nComments:\nfirst\n---\nsecond");
 }
 
 TEST(TemplateTest, MissingFieldIsAnErrorByDefault) {
