@@ -53,12 +53,13 @@ expected<void> validate(const template_options& opts);
 class text_template {
 public:
   /// Parses `text`. Errors are `parse_error` with Go's shape plus a column:
-  /// `template: <name>:<line>:<col>: <message>`.
+  /// `template: <name>:<line>:<col>: <message>` (line and column 1-based, in bytes).
   static expected<text_template> parse(std::string name, std::string_view text,
                                        template_options opts = {});
 
   /// Renders the template with `.` and `$` bound to `data`. Errors are `invalid_spec`
-  /// shaped like Go's: `template: <name>:<line>:<col>: executing "<name>" at <action>: <why>`.
+  /// shaped like Go's: `template: <name>:<line>:<col>: executing "<name>" at <action>: <why>`
+  /// (column 1-based; Go's is 0-based). Partial output is discarded on error.
   /// Never throws; never produces more than `max_output_bytes`.
   expected<std::string> execute(const k8s::json& data) const;
 
