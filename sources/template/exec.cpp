@@ -120,8 +120,7 @@ private:
   }
 
   // One iteration; returns false when the loop must stop (break).
-  bool iterate(const node& n, const value& dot, const value& key, const value& elem,
-               std::size_t vars_top) {
+  bool iterate(const node& n, const value& key, const value& elem, std::size_t vars_top) {
     step(n.begin, n.end);
     const auto& decl = n.pipe->decl;
     if (!decl.empty()) {
@@ -135,7 +134,6 @@ private:
           vars_[vars_top - 2].second = key;
       }
     }
-    (void) dot;
     walk_list(n.list, elem);
     vars_.resize(vars_top);
     auto sig = sig_;
@@ -153,7 +151,7 @@ private:
       for (std::size_t i = 0; i < j.size(); ++i) {
         any = true;
         auto key = value::owned(k8s::json(static_cast<std::int64_t>(i)));
-        if (!iterate(n, dot, key, v.sub(&j[i]), top))
+        if (!iterate(n, key, v.sub(&j[i]), top))
           break;
       }
     } else if (j.is_object()) {
@@ -161,7 +159,7 @@ private:
       for (auto it = j.begin(); it != j.end(); ++it) {
         any = true;
         auto key = value::owned(k8s::json(it.key()));
-        if (!iterate(n, dot, key, v.sub(&*it), top))
+        if (!iterate(n, key, v.sub(&*it), top))
           break;
       }
     } else if (j.is_number_integer()) {
@@ -174,7 +172,7 @@ private:
       for (std::int64_t i = 0; i < count; ++i) {
         any = true;
         auto e = value::owned(k8s::json(i));
-        if (!iterate(n, dot, e, e, top))
+        if (!iterate(n, e, e, top))
           break;
       }
     } else if (!j.is_null()) {
