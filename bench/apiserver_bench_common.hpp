@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 /// Small helpers shared by the API server benchmarks (bench/apiserver_*.cpp): percentiles,
@@ -58,6 +59,14 @@ inline uint64_t rss_bytes() {
     std::fclose(f);
   }
   return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+/// CPU time (user + system) consumed so far by every thread of this process, in seconds.
+inline double process_cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto sec = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  return sec(ru.ru_utime) + sec(ru.ru_stime);
 }
 
 /// Command-line lookup: `--name value` → value, else `def`. `--flag` alone → `has_flag`.

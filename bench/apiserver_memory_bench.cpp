@@ -68,8 +68,8 @@ int main(int argc, char** argv) {
   sc.event_log_capacity = static_cast<size_t>(event_log);
   kelos::apiserver::object_store store(sc);
   // Warm up the collection and allocator with one object outside the measurement.
-  if (!store.create(*cms, "default", make_configmap(-1, value_bytes))) {
-    std::cerr << "warm-up create failed\n";
+  if (auto w = store.create(*cms, "default", make_configmap(objects, value_bytes)); !w) {
+    std::cerr << "warm-up create failed: " << w.error().message << "\n";
     return 1;
   }
   ::malloc_trim(0);

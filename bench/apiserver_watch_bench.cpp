@@ -233,6 +233,7 @@ int main(int argc, char** argv) {
   uint64_t put_errors = 0;
   std::string put_error;
   const int64_t period = 1'000'000'000LL / rate;
+  const double cpu0 = kelos::bench::process_cpu_seconds();
   const int64_t start = steady_ns();
   for (long long seq = 1; seq <= updates; ++seq) {
     const int64_t due = start + (seq - 1) * period;
@@ -249,6 +250,7 @@ int main(int argc, char** argv) {
     }
   }
   const double write_secs = static_cast<double>(steady_ns() - start) / 1e9;
+  const double cpu = kelos::bench::process_cpu_seconds() - cpu0;
   // Let the last deliveries arrive (bounded).
   const uint64_t expected = static_cast<uint64_t>(updates - static_cast<long long>(put_errors)) *
                             static_cast<uint64_t>(watchers_n);
@@ -291,6 +293,8 @@ int main(int argc, char** argv) {
   std::printf("delivery latency ms (send → watcher receive): p50=%.3f p99=%.3f max=%.3f\n",
               kelos::bench::ms(kelos::bench::percentile(all, 0.50)),
               kelos::bench::ms(kelos::bench::percentile(all, 0.99)), kelos::bench::ms(maxv));
+  std::printf("process CPU during the updates (server + watchers + writer)=%.3f s (%.2f cores busy)\n", cpu,
+              cpu / write_secs);
   if (put_errors)
     std::printf("first PUT error: %s\n", put_error.c_str());
   if (other)

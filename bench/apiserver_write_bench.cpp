@@ -227,6 +227,7 @@ int main(int argc, char** argv) {
 
   std::vector<conn_result> results(static_cast<std::size_t>(connections));
   std::vector<std::thread> threads;
+  const double cpu0 = kelos::bench::process_cpu_seconds();
   const int64_t start = steady_ns();
   const int64_t deadline = start + max_seconds * 1'000'000'000LL;
   for (int c = 0; c < connections; ++c) {
@@ -236,6 +237,7 @@ int main(int argc, char** argv) {
   for (auto& t : threads)
     t.join();
   const int64_t elapsed = steady_ns() - start;
+  const double cpu = kelos::bench::process_cpu_seconds() - cpu0;
 
   std::vector<int64_t> all;
   uint64_t ok = 0, errors = 0;
@@ -251,6 +253,9 @@ int main(int argc, char** argv) {
   const int64_t maxv = all.empty() ? 0 : *std::max_element(all.begin(), all.end());
   std::printf("completed=%llu errors=%llu elapsed=%.3f s writes/s=%.0f\n", static_cast<unsigned long long>(ok),
               static_cast<unsigned long long>(errors), secs, static_cast<double>(ok) / secs);
+  // Server and client threads share the process: this bounds the server's own cost per write.
+  std::printf("process CPU (server + client threads)=%.3f s (%.2f cores busy) writes per process CPU-second=%.0f\n",
+              cpu, cpu / secs, static_cast<double>(ok) / cpu);
   std::printf("latency ms: p50=%.3f p99=%.3f max=%.3f\n", kelos::bench::ms(kelos::bench::percentile(all, 0.50)),
               kelos::bench::ms(kelos::bench::percentile(all, 0.99)), kelos::bench::ms(maxv));
   std::printf("store objects=%zu rv=%lld\n", (*server)->store().size(),
