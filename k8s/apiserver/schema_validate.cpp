@@ -333,7 +333,10 @@ struct validator {
         field = path + (rule.field_path.front() == '.' ? "" : ".") + rule.field_path;
       if (!field.empty() && field.front() == '.')
         field.erase(0, 1);
-      std::string shown = "\"" + display_type(n, v) + "\"";
+      // Built with append: g++ 12 -O2 reports a false -Wrestrict on `"lit" + std::string&&`
+      // (GCC bug 105651), which -Werror would turn into a failed Release build.
+      std::string shown;
+      shown.append(1, '"').append(display_type(n, v)).append(1, '"');
       auto r = cel_evaluate(rule.program, v, old);
       if (!r) {
         add("FieldValueInvalid", field,
