@@ -408,7 +408,8 @@ struct object_store::impl {
     auto sp = std::make_shared<const json>(std::move(obj));
     if (durable) {
       wal_record r{wal_record::kind::put, rv, c.info.group, c.info.plural, {}, {}, sp};
-      if (auto ok = durable->append(r); !ok) {
+      // Buffered only: the public operation waits for durability after releasing `mu`.
+      if (auto ok = durable->append_buffered(r); !ok) {
         ++wal_failures;
         return api_error::internal(ok.error().message);
       }
@@ -438,7 +439,7 @@ struct object_store::impl {
     if (durable) {
       wal_record r{wal_record::kind::remove, rv, c.info.group, c.info.plural,
                    meta_string(*prev, "namespace"), meta_string(*prev, "name"), nullptr};
-      if (auto ok = durable->append(r); !ok) {
+      if (auto ok = durable->append_buffered(r); !ok) {
         ++wal_failures;
         return api_error::internal(ok.error().message);
       }
@@ -958,6 +959,29 @@ struct object_store::impl {
     }
   }
 
+  // --- group commit ------------------------------------------------------------------------
+
+  /// The WAL position before an operation (call with `mu` held).
+  uint64_t wal_mark() const { return durable ? durable->written() : 0; }
+
+  // Ends a write operation: releases `mu` (delivering change hooks) and, if the operation
+  // appended WAL records since `mark`, waits until they are durable. Waiting outside `mu` is
+  // what lets concurrent writers share one fdatasync. Watchers and hooks may already have
+  // seen the change: it survives a process crash (page cache) but not an OS crash until synced.
+  kelos::expected<void> finish(std::unique_lock<std::mutex>& lock, uint64_t mark) {
+    uint64_t pos = wal_mark();
+    wal* w = durable.get(); // set once in open, never replaced
+    drain_hooks(lock);
+    if (!w || pos <= mark)
+      return {};
+    auto ok = w->wait_durable(pos);
+    if (!ok) {
+      std::lock_guard l(mu);
+      ++wal_failures;
+    }
+    return ok;
+  }
+
   // --- change hooks (outside the main lock) -------------------------------------------------
 
   void drain_hooks(std::unique_lock<std::mutex>& lock) {
@@ -1058,6 +1082,7 @@ kelos::expected<std::unique_ptr<object_store>> object_store::open(store_config c
     if (!w)
       return w.error();
     d.durable = std::move(*w);
+    d.durable->sync_hook = d.cfg.wal_sync_hook;
     d.rev = std::max(d.rev, rec.snapshot_rv);
   }
   d.log.reset(d.rev);
@@ -1068,6 +1093,9 @@ kelos::expected<std::unique_ptr<object_store>> object_store::open(store_config c
       if (!ns.objects.count(key_of("", name)))
         (void)d.create_locked(ns, "", json{{"metadata", {{"name", name}}}}, {});
   }
+  if (d.durable)
+    if (auto ok = d.durable->wait_durable(d.durable->written()); !ok)
+      return ok.error();
   if (report) {
     report->loaded_snapshot = rec.loaded_snapshot;
     report->snapshot_objects = rec.snapshot_objects;
@@ -1093,6 +1121,19 @@ size_t object_store::size() const {
   return n;
 }
 
+durability_stats object_store::durability() const {
+  std::lock_guard lock(impl_->mu);
+  durability_stats out;
+  out.failures = impl_->wal_failures;
+  if (auto& w = impl_->durable) {
+    auto st = w->stats();
+    out.records = st.records;
+    out.syncs = st.syncs;
+    out.failed = w->failed();
+  }
+  return out;
+}
+
 kelos::expected<void> object_store::compact() {
   std::lock_guard lock(impl_->mu);
   return impl_->snapshot_locked();
@@ -1102,10 +1143,12 @@ api_result<write_result> object_store::create(const resource_info& res, std::str
                                               json obj, const write_options& opts) {
   return guarded([&]() -> api_result<write_result> {
     std::unique_lock lock(impl_->mu);
+    uint64_t mark = impl_->wal_mark();
     auto& c = impl_->coll(res);
     auto out = impl_->create_locked(c, ns, std::move(obj), opts);
     impl_->run_gc();
-    impl_->drain_hooks(lock);
+    if (auto durable = impl_->finish(lock, mark); !durable)
+      return api_error::internal("the change was not made durable: " + durable.error().message);
     return out;
   });
 }
@@ -1217,6 +1260,7 @@ api_result<write_result> object_store::update(const resource_info& res, std::str
                                               const write_options& opts) {
   return guarded([&]() -> api_result<write_result> {
     std::unique_lock lock(impl_->mu);
+    uint64_t mark = impl_->wal_mark();
     auto& c = impl_->coll(res);
     std::string nss = res.namespaced ? std::string(ns) : std::string();
     auto cur = impl_->find(c, key_of(nss, name));
@@ -1224,7 +1268,8 @@ api_result<write_result> object_store::update(const resource_info& res, std::str
       return api_error::not_found(res, name);
     auto out = impl_->update_locked(c, nss, std::string(name), cur, std::move(obj), opts);
     impl_->run_gc();
-    impl_->drain_hooks(lock);
+    if (auto durable = impl_->finish(lock, mark); !durable)
+      return api_error::internal("the change was not made durable: " + durable.error().message);
     return out;
   });
 }
@@ -1234,6 +1279,7 @@ api_result<write_result> object_store::mutate(const resource_info& res, std::str
                                               const write_options& opts, bool create_if_absent) {
   return guarded([&]() -> api_result<write_result> {
     std::unique_lock lock(impl_->mu);
+    uint64_t mark = impl_->wal_mark();
     auto& c = impl_->coll(res);
     std::string nss = res.namespaced ? std::string(ns) : std::string();
     auto cur = impl_->find(c, key_of(nss, name));
@@ -1259,7 +1305,8 @@ api_result<write_result> object_store::mutate(const resource_info& res, std::str
       out = impl_->create_locked(c, nss, std::move(obj), opts);
     }
     impl_->run_gc();
-    impl_->drain_hooks(lock);
+    if (auto durable = impl_->finish(lock, mark); !durable)
+      return api_error::internal("the change was not made durable: " + durable.error().message);
     return out;
   });
 }
@@ -1268,6 +1315,7 @@ api_result<delete_result> object_store::remove(const resource_info& res, std::st
                                                std::string_view name, const delete_options& opts) {
   return guarded([&]() -> api_result<delete_result> {
     std::unique_lock lock(impl_->mu);
+    uint64_t mark = impl_->wal_mark();
     auto& c = impl_->coll(res);
     auto key = key_of(res.namespaced ? ns : "", name);
     if (!impl_->find(c, key))
@@ -1277,7 +1325,8 @@ api_result<delete_result> object_store::remove(const resource_info& res, std::st
     // A delete held only by GC finalizers may have completed during the GC pass.
     if (out && !out->removed && !impl_->find(c, key))
       out->removed = true;
-    impl_->drain_hooks(lock);
+    if (auto durable = impl_->finish(lock, mark); !durable)
+      return api_error::internal("the change was not made durable: " + durable.error().message);
     return out;
   });
 }
@@ -1290,6 +1339,7 @@ api_result<std::vector<std::shared_ptr<const json>>> object_store::remove_collec
     if (!filter)
       return api_error::bad_request(filter.error().message);
     std::unique_lock lock(impl_->mu);
+    uint64_t mark = impl_->wal_mark();
     auto& c = impl_->coll(res);
     std::vector<std::string> keys;
     for (auto& [key, obj] : c.objects)
@@ -1304,7 +1354,8 @@ api_result<std::vector<std::shared_ptr<const json>>> object_store::remove_collec
         out.push_back(r->object);
       impl_->run_gc();
     }
-    impl_->drain_hooks(lock);
+    if (auto durable = impl_->finish(lock, mark); !durable)
+      return api_error::internal("the change was not made durable: " + durable.error().message);
     return out;
   });
 }

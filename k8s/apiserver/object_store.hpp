@@ -33,6 +33,21 @@ struct store_config {
   bool create_default_namespaces = true;
   /// Clock for creation/deletion timestamps (tests inject a fixed one). Null = `k8s::now`.
   std::function<k8s::time_point()> clock;
+  /// Test hook: replaces `fdatasync(fd)` in WAL group commits (0 = success, -1 + errno =
+  /// failure). Null = the real fdatasync.
+  std::function<int(int)> wal_sync_hook;
+};
+
+/// Durability counters of a store with a data dir (all zero without one).
+struct durability_stats {
+  /// WAL records appended since open.
+  uint64_t records = 0;
+  /// fdatasync calls of group commits since open (fewer than `records` when writes share).
+  uint64_t syncs = 0;
+  /// Writes that failed because the WAL could not be written or synced.
+  int64_t failures = 0;
+  /// The WAL has failed; every later write fails with 500.
+  bool failed = false;
 };
 
 /// What `open` found in the data directory.
@@ -164,6 +179,14 @@ using mutate_fn = std::function<api_result<json>(const json* current)>;
 /// serialised by one mutex; watch fan-out happens under the same mutex, so a watch's
 /// snapshot and subscription never race with writes.
 ///
+/// Durability (group commit): a write appends its WAL record under the mutex without
+/// syncing, releases the mutex, then waits until the record is fdatasync'd; concurrent
+/// writers share one fdatasync. A write is acknowledged (returns success) only once durable;
+/// if the sync fails it returns 500 and the store refuses every later write. Caveat: watchers
+/// and change hooks see a change at commit time, a moment before it is durable; such a change
+/// survives a process crash (it is in the page cache) but could be lost on an OS crash, in
+/// which case its writer was never acknowledged.
+///
 /// Keys: (resource group, plural, namespace, name). Versions of one group/plural share
 /// storage; stored objects keep the apiVersion they were written with.
 ///
@@ -256,6 +279,9 @@ public:
   size_t size() const;
   /// Compacts the WAL into a snapshot now (no-op without a data dir).
   kelos::expected<void> compact();
+
+  /// WAL counters (group commits, failures).
+  durability_stats durability() const;
 
 private:
   struct impl;

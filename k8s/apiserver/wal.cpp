@@ -1,5 +1,6 @@
 #include "k8s/apiserver/wal.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -242,8 +243,17 @@ kelos::expected<std::unique_ptr<wal>> wal::open(
 }
 
 kelos::expected<void> wal::append(const wal_record& rec) {
+  auto pos = append_buffered(rec);
+  if (!pos)
+    return std::move(pos).error();
+  return wait_durable(*pos);
+}
+
+kelos::expected<uint64_t> wal::append_buffered(const wal_record& rec) {
+  if (failed())
+    return kelos::make_error(errc::io_error, "write-ahead log " + dir_ + " has failed earlier");
   std::string data = frame(encode(rec).dump());
-  if (!write_all(fd_, data) || (fsync_ && ::fdatasync(fd_) != 0)) {
+  if (!write_all(fd_, data)) {
     auto err = io_error("cannot append to " + dir_ + "/" + log_name);
     // Drop a partial record so that the next append does not land behind garbage.
     (void)::ftruncate(fd_, static_cast<off_t>(size_));
@@ -251,7 +261,42 @@ kelos::expected<void> wal::append(const wal_record& rec) {
   }
   size_ += data.size();
   ++since_snapshot_;
-  return {};
+  records_.fetch_add(1, std::memory_order_relaxed);
+  // Release: a leader that reads this position has the bytes in the page cache already.
+  return written_.fetch_add(data.size(), std::memory_order_acq_rel) + data.size();
+}
+
+kelos::expected<void> wal::wait_durable(uint64_t pos) {
+  std::unique_lock lock(sync_mu_);
+  for (;;) {
+    if (failed_.load(std::memory_order_acquire))
+      return kelos::make_error(errc::io_error, failure_.empty()
+                                                 ? "write-ahead log " + dir_ + " has failed"
+                                                 : failure_);
+    if (!fsync_ || durable_ >= pos)
+      return {};
+    if (syncing_) {
+      sync_cv_.wait(lock);
+      continue;
+    }
+    // Leader: one fdatasync covers every byte written before it starts.
+    syncing_ = true;
+    uint64_t target = written();
+    lock.unlock();
+    int rc = sync_hook ? sync_hook(fd_) : ::fdatasync(fd_);
+    int saved = errno;
+    syncs_.fetch_add(1, std::memory_order_relaxed);
+    lock.lock();
+    syncing_ = false;
+    if (rc != 0) {
+      errno = saved;
+      failure_ = io_error("cannot fdatasync " + dir_ + "/" + log_name).message;
+      failed_.store(true, std::memory_order_release);
+    } else {
+      durable_ = std::max(durable_, target);
+    }
+    sync_cv_.notify_all();
+  }
 }
 
 kelos::expected<void> wal::write_snapshot(
@@ -286,6 +331,12 @@ kelos::expected<void> wal::write_snapshot(
     ::fsync(fd_);
   size_ = 0;
   since_snapshot_ = 0;
+  {
+    // The snapshot was fsync'd and holds every record written so far.
+    std::lock_guard lock(sync_mu_);
+    durable_ = std::max(durable_, written());
+  }
+  sync_cv_.notify_all();
   return {};
 }
 

@@ -3,8 +3,11 @@
 #include "k8s/json.hpp"
 #include "runtime/error.hpp"
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,14 +48,26 @@ struct wal_recovery {
 /// record is a put. Log records with rv ≤ the snapshot's rv are skipped on replay (a crash
 /// between snapshot rename and log truncation leaves them behind harmlessly).
 ///
+/// Group commit: `append_buffered` writes a record (write(2), no sync) and returns its end
+/// position on a monotonically increasing byte counter (`written()`, never reset by snapshot
+/// truncation); `wait_durable(pos)` blocks until that position is durable. Waiters elect a
+/// leader: the first one runs one fdatasync covering everything written so far, the others
+/// wait on a condition variable and are all released by it, so concurrent writers share syncs.
+///
 /// Guarantees:
-/// 1. `append` returns only after the record is written and (with fsync on) fdatasync'd.
+/// 1. `append` returns only after the record is written and (with fsync on) fdatasync'd;
+///    `wait_durable(p)` returns success only when every byte up to `p` is fdatasync'd (or was
+///    covered by a durable snapshot).
+/// 5. A failed fdatasync marks the WAL failed: that and every later `wait_durable` and
+///    `append_buffered` fail (the page cache state after a failed fsync is unknowable).
 /// 2. A torn or corrupt tail (short header, short payload, CRC mismatch, unparsable JSON) is
 ///    detected on `open`, reported, and the log is truncated at the last good record.
 /// 3. A failed append is cut back off the file, so later appends never follow garbage.
 /// 4. `write_snapshot` is atomic: temp file + fsync + rename + directory fsync, then the log
 ///    is truncated.
-/// Not thread-safe: the store's mutex guards it.
+/// Threading: `append_buffered`, `append`, `write_snapshot` and `open` need the caller's
+/// (store's) mutex; `wait_durable`, `written`, `stats` and `failed` are thread-safe and are
+/// meant to be called without it (that is what lets writes share a sync).
 class wal {
 public:
   ~wal();
@@ -65,8 +80,37 @@ public:
     const std::string& dir, bool fsync, const std::function<void(const wal_record&)>& on_record,
     wal_recovery& recovery);
 
-  /// Appends one record durably.
+  /// Appends one record durably (`append_buffered` + `wait_durable`).
   kelos::expected<void> append(const wal_record& rec);
+
+  /// Writes one record without syncing; returns its end position (see `written`). Fails if
+  /// the write fails (the partial record is cut off) or the WAL has failed before.
+  kelos::expected<uint64_t> append_buffered(const wal_record& rec);
+
+  /// Blocks until byte position `pos` (from `append_buffered`/`written`) is durable. Without
+  /// fsync it returns at once (but still reports a failed WAL). Thread-safe.
+  kelos::expected<void> wait_durable(uint64_t pos);
+
+  /// Total bytes ever appended to the log by this process (monotonic; survives truncation).
+  uint64_t written() const { return written_.load(std::memory_order_acquire); }
+
+  /// Counters for tests and benchmarks.
+  struct stats_t {
+    /// fdatasync calls made by `wait_durable` leaders (group commits).
+    uint64_t syncs = 0;
+    /// Records appended.
+    uint64_t records = 0;
+  };
+  stats_t stats() const {
+    return {syncs_.load(std::memory_order_relaxed), records_.load(std::memory_order_relaxed)};
+  }
+
+  /// True once an append write or an fdatasync has failed.
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+
+  /// Test hook: when set, called instead of fdatasync(fd) by group-commit leaders (return 0
+  /// for success, -1 with errno set for failure).
+  std::function<int(int)> sync_hook;
 
   /// Writes a snapshot at revision `rv`; `for_each` must call its argument once per stored
   /// object (put records). Then truncates the log.
@@ -84,6 +128,16 @@ private:
   /// Length of the valid log (a failed append is cut back to it).
   uint64_t size_ = 0;
   size_t since_snapshot_ = 0;
+  std::atomic<uint64_t> written_{0};
+  std::atomic<uint64_t> syncs_{0};
+  std::atomic<uint64_t> records_{0};
+  std::atomic<bool> failed_{false};
+  // Group commit state, guarded by sync_mu_.
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  uint64_t durable_ = 0;
+  bool syncing_ = false;
+  std::string failure_;
 };
 
 } // namespace kelos::apiserver
