@@ -6,34 +6,115 @@
 
 namespace kelos::apiserver {
 
+namespace {
+
+// The line as `json{{"object",...},{"type",...}}.dump()` writes it (nlohmann objects are
+// key-sorted maps, so "object" comes first), without building the outer object: that
+// would deep-copy the event object.
+std::string make_line(const char* type, const json& object) {
+  std::string body = object.dump();
+  std::string out;
+  out.reserve(body.size() + 32);
+  out += "{\"object\":";
+  out += body;
+  out += ",\"type\":\"";
+  out += type;
+  out += "\"}\n";
+  return out;
+}
+
+// Whether the stored object can go out unchanged: it is already what `wire_object()` plus
+// the apiVersion/kind rewrite below would produce.
+bool sendable_as_is(const watch_event& ev, const catalog_entry& res) {
+  if (!ev.object || !ev.object->is_object())
+    return false;
+  const json& obj = *ev.object;
+  auto api = obj.find("apiVersion");
+  if (api == obj.end() || !api->is_string() || api->get_ref<const std::string&>() != res.served.info.api_version())
+    return false;
+  if (!obj.contains("kind"))
+    return false;
+  if (ev.rv == 0)
+    return true;
+  const json* rv_field = k8s::find_path(obj, "metadata.resourceVersion");
+  return rv_field != nullptr && rv_field->is_string() &&
+         rv_field->get_ref<const std::string&>() == std::to_string(ev.rv);
+}
+
+} // namespace
+
 std::string render_watch_event(const watch_event& ev, const catalog_entry& res, bool table,
                                const std::string& table_version, bool with_columns) {
-  json line = json::object();
-  line["type"] = to_string(ev.type);
-  if (ev.type == watch_event_type::error) {
-    line["object"] = ev.object ? *ev.object : json::object();
-  } else {
-    json obj = ev.wire_object();
-    if (obj.is_object()) {
-      // Every served version shares storage: only apiVersion differs on the way out.
-      obj["apiVersion"] = res.served.info.api_version();
-      if (!obj.contains("kind"))
-        obj["kind"] = res.served.info.kind;
-    }
-    if (table && ev.type != watch_event_type::bookmark) {
-      table_options opts;
-      opts.with_column_definitions = with_columns;
-      opts.version = table_version;
-      json meta = json::object();
-      meta["resourceVersion"] = std::to_string(ev.rv);
-      line["object"] = to_table(res.served, {obj}, meta, opts);
-    } else {
-      line["object"] = std::move(obj);
-    }
+  const char* type = to_string(ev.type);
+  if (ev.type == watch_event_type::error)
+    return ev.object ? make_line(type, *ev.object) : make_line(type, json::object());
+  bool as_table = table && ev.type != watch_event_type::bookmark;
+  if (!as_table && sendable_as_is(ev, res))
+    return make_line(type, *ev.object);
+  json obj = ev.wire_object();
+  if (obj.is_object()) {
+    // Every served version shares storage: only apiVersion differs on the way out.
+    obj["apiVersion"] = res.served.info.api_version();
+    if (!obj.contains("kind"))
+      obj["kind"] = res.served.info.kind;
   }
-  std::string out = line.dump();
-  out.push_back('\n');
-  return out;
+  if (!as_table)
+    return make_line(type, obj);
+  table_options opts;
+  opts.with_column_definitions = with_columns;
+  opts.version = table_version;
+  json meta = json::object();
+  meta["resourceVersion"] = std::to_string(ev.rv);
+  return make_line(type, to_table(res.served, {std::move(obj)}, meta, opts));
+}
+
+std::size_t watch_render_cache::key_hash::operator()(const key& k) const noexcept {
+  std::size_t h = std::hash<const void*>{}(k.object);
+  auto mix = [&h](std::size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
+  mix(std::hash<int64_t>{}(k.rv));
+  mix(static_cast<std::size_t>(k.type));
+  mix(std::hash<const void*>{}(k.resource));
+  mix((k.table ? 2U : 0U) | (k.with_columns ? 1U : 0U));
+  if (k.table)
+    mix(std::hash<std::string>{}(k.table_version));
+  return h;
+}
+
+const std::string& watch_render_cache::render(const watch_event& ev,
+                                              const std::shared_ptr<const catalog_entry>& res, bool table,
+                                              const std::string& table_version, bool with_columns) {
+  // Bookmarks and errors are built per watcher: nothing to share.
+  if (ev.type == watch_event_type::bookmark || ev.type == watch_event_type::error || !ev.object) {
+    ++misses_;
+    scratch_ = render_watch_event(ev, *res, table, table_version, with_columns);
+    return scratch_;
+  }
+  key k{ev.object.get(), ev.rv, ev.type, res.get(), table, table && with_columns,
+        table ? table_version : std::string()};
+  if (auto it = current_.find(k); it != current_.end()) {
+    ++hits_;
+    return it->second.bytes;
+  }
+  if (auto it = previous_.find(k); it != previous_.end()) {
+    ++hits_;
+    // Still in use: carry it into the current generation.
+    auto node = previous_.extract(it);
+    current_bytes_ += node.mapped().bytes.size();
+    return current_.insert(std::move(node)).position->second.bytes;
+  }
+  ++misses_;
+  if (current_.size() >= max_entries || current_bytes_ >= max_bytes)
+    next_generation();
+  std::string bytes = render_watch_event(ev, *res, table, table_version, with_columns);
+  current_bytes_ += bytes.size();
+  auto it = current_.emplace(std::move(k), entry{ev.object, res, std::move(bytes)}).first;
+  return it->second.bytes;
+}
+
+void watch_render_cache::next_generation() {
+  previous_ = std::move(current_);
+  current_.clear();
+  current_bytes_ = 0;
 }
 
 stream_pump::stream_pump(object_store& store, pod_log_store& logs,
@@ -104,6 +185,15 @@ void stream_pump::stop() {
   close_all();
 }
 
+void stream_pump::drain_watch(watch_state& w) {
+  auto& job = w.job;
+  std::string batch;
+  while (auto ev = job.stream->try_next())
+    batch += render_cache_.render(*ev, job.resource, job.table, job.table_version, false);
+  if (!batch.empty())
+    job.sink->write(std::move(batch));
+}
+
 bool stream_pump::step_watch(watch_state& w, std::chrono::steady_clock::time_point now) {
   auto& job = w.job;
   if (job.sink->closed()) {
@@ -111,6 +201,9 @@ bool stream_pump::step_watch(watch_state& w, std::chrono::steady_clock::time_poi
     return false;
   }
   if (job.sink->pending_bytes() < max_pending_bytes) {
+    // Everything this watcher has queued goes out as one chunk: one lock of the
+    // connection and one post to its executor instead of one per event.
+    std::string batch;
     for (int n = 0; n < 1000; ++n) {
       auto ev = job.stream->try_next();
       if (!ev)
@@ -119,8 +212,10 @@ bool stream_pump::step_watch(watch_state& w, std::chrono::steady_clock::time_poi
                      ev->type != watch_event_type::error;
       if (columns)
         w.sent_columns = true;
-      job.sink->write(render_watch_event(*ev, *job.resource, job.table, job.table_version, columns));
+      batch += render_cache_.render(*ev, job.resource, job.table, job.table_version, columns);
     }
+    if (!batch.empty())
+      job.sink->write(std::move(batch));
   }
   if (job.stream->finished()) {
     job.sink->close();
@@ -128,8 +223,7 @@ bool stream_pump::step_watch(watch_state& w, std::chrono::steady_clock::time_poi
   }
   if (now >= job.deadline) {
     store_.stop_watch(job.stream);
-    while (auto ev = job.stream->try_next())
-      job.sink->write(render_watch_event(*ev, *job.resource, job.table, job.table_version, false));
+    drain_watch(w);
     job.sink->close();
     return false;
   }
@@ -184,12 +278,12 @@ void stream_pump::run() {
       it = step_watch(*it, now) ? std::next(it) : watches.erase(it);
     for (auto it = logs.begin(); it != logs.end();)
       it = step_log(*it) ? std::next(it) : logs.erase(it);
+    render_cache_.next_generation();
   }
   // Graceful end: flush what is queued, then the terminating chunk.
   for (auto& w : watches) {
     store_.stop_watch(w.job.stream);
-    while (auto ev = w.job.stream->try_next())
-      w.job.sink->write(render_watch_event(*ev, *w.job.resource, w.job.table, w.job.table_version, false));
+    drain_watch(w);
     w.job.sink->close();
   }
   for (auto& l : logs)
