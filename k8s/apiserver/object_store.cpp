@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <deque>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 namespace kelos::apiserver {
@@ -272,6 +274,15 @@ struct object_store::impl {
   std::deque<std::pair<resource_info, watch_event>> hook_queue;
   std::mutex hook_mu;
   int64_t wal_failures = 0;
+  /// Background snapshot writer (see compact_in_background); joined before the next one.
+  std::thread snapshot_thread;
+  std::atomic<bool> snapshot_running{false};
+  std::atomic<int64_t> snapshot_failures{0};
+
+  ~impl() {
+    if (snapshot_thread.joinable())
+      snapshot_thread.join();
+  }
 
   explicit impl(store_config c) : cfg(std::move(c)), log(cfg.event_log_capacity, 0) {}
 
@@ -368,7 +379,7 @@ struct object_store::impl {
     if (!on_change.empty())
       hook_queue.emplace_back(c.info, watch_event{type, obj, rv});
     if (durable && cfg.compact_every > 0 && durable->records_since_snapshot() >= cfg.compact_every)
-      (void)snapshot_locked();
+      compact_in_background();
   }
 
   // Queues GC work that a change to (or removal of) `obj` may unblock.
@@ -461,9 +472,41 @@ struct object_store::impl {
     return sp;
   }
 
+  // Background compaction: under `mu` the log is rotated and the object pointers (immutable,
+  // shared) are copied; another thread serialises and writes the snapshot. Falls back to a
+  // synchronous snapshot when a previous background one failed (its rotated log remains).
+  void compact_in_background() {
+    if (snapshot_running.load(std::memory_order_acquire))
+      return; // the log keeps growing until the running one finishes; checked again next commit
+    if (snapshot_thread.joinable())
+      snapshot_thread.join();
+    if (durable->has_old_log()) {
+      (void)snapshot_locked();
+      return;
+    }
+    if (!durable->rotate())
+      return;
+    std::vector<wal_record> objects;
+    for (auto* c : by_id)
+      for (auto& [key, obj] : c->objects)
+        objects.push_back(wal_record{wal_record::kind::put, rev, c->info.group, c->info.plural,
+                                     {}, {}, obj});
+    snapshot_running.store(true, std::memory_order_release);
+    snapshot_thread = std::thread([this, at = rev, objs = std::move(objects)] {
+      // On failure the rotated log stays (has_old_log) and the next compaction writes a
+      // synchronous snapshot instead; nothing acknowledged depends on this snapshot.
+      if (!durable->write_snapshot_file(at, objs))
+        snapshot_failures.fetch_add(1, std::memory_order_relaxed);
+      snapshot_running.store(false, std::memory_order_release);
+    });
+  }
+
   kelos::expected<void> snapshot_locked() {
     if (!durable)
       return {};
+    if (snapshot_thread.joinable())
+      snapshot_thread.join(); // never two snapshot writers at once
+
     return durable->write_snapshot(rev, [&](const std::function<void(const wal_record&)>& emit) {
       for (auto* c : by_id)
         for (auto& [key, obj] : c->objects)

@@ -17,6 +17,7 @@ namespace {
 
 constexpr const char* log_name = "wal.log";
 constexpr const char* snapshot_name = "snapshot";
+constexpr const char* old_log_name = "wal.old.log";
 constexpr uint32_t max_record = 256u * 1024u * 1024u;
 
 std::array<uint32_t, 256> make_table() {
@@ -206,6 +207,27 @@ kelos::expected<std::unique_ptr<wal>> wal::open(
                                                  + (problem.empty() ? "empty" : problem));
     recovery.loaded_snapshot = true;
   }
+  // A rotated log whose background snapshot never completed: it was fully synced before the
+  // rotation, so any damage is a hard error (skipping it would lose records).
+  std::string old_log = read_file(dir + "/" + old_log_name, exists);
+  bool has_old = exists;
+  if (has_old) {
+    size_t old_end = 0;
+    std::string old_problem;
+    scan(old_log, old_end, old_problem, [&](const k8s::json& j) {
+      wal_record r;
+      if (!decode(j, r))
+        return false;
+      if (r.rv > recovery.snapshot_rv) {
+        on_record(r);
+        ++recovery.replayed_records;
+      }
+      return true;
+    });
+    if (!old_problem.empty())
+      return kelos::make_error(errc::io_error, "rotated log " + dir + "/" + old_log_name
+                                                 + " is damaged: " + old_problem);
+  }
   std::string log_path = dir + "/" + log_name;
   std::string log = read_file(log_path, exists);
   size_t end = 0;
@@ -239,6 +261,7 @@ kelos::expected<std::unique_ptr<wal>> wal::open(
   auto w = std::unique_ptr<wal>(new wal(dir, fsync, fd));
   w->size_ = end;
   w->since_snapshot_ = records;
+  w->old_log_ = has_old;
   return w;
 }
 
@@ -331,12 +354,106 @@ kelos::expected<void> wal::write_snapshot(
     ::fsync(fd_);
   size_ = 0;
   since_snapshot_ = 0;
+  if (old_log_.load(std::memory_order_acquire)) {
+    // Everything in the rotated log is in the snapshot now.
+    if (::unlink((dir_ + "/" + old_log_name).c_str()) == 0 || errno == ENOENT) {
+      old_log_.store(false, std::memory_order_release);
+      if (fsync_)
+        sync_dir(dir_);
+    }
+  }
   {
     // The snapshot was fsync'd and holds every record written so far.
     std::lock_guard lock(sync_mu_);
     durable_ = std::max(durable_, written());
   }
   sync_cv_.notify_all();
+  return {};
+}
+
+kelos::expected<void> wal::rotate() {
+  if (has_old_log())
+    return kelos::make_error(errc::conflict, "a background snapshot is still pending");
+  if (failed())
+    return kelos::make_error(errc::io_error, "write-ahead log " + dir_ + " has failed earlier");
+  // Keep group-commit leaders off fd_ while it is synced and replaced.
+  std::unique_lock lock(sync_mu_);
+  sync_cv_.wait(lock, [&] { return !syncing_; });
+  syncing_ = true;
+  lock.unlock();
+  std::string log_path = dir_ + "/" + log_name;
+  std::string old_path = dir_ + "/" + old_log_name;
+  kelos::expected<void> out;
+  int nfd = -1;
+  bool sync_failed = false;
+  // Every record of the old log must be durable before the log is renamed: from now on only
+  // the old file holds them and nobody syncs it again.
+  if ((fsync_ ? ::fdatasync(fd_) : 0) != 0) {
+    sync_failed = true;
+    out = io_error("cannot fdatasync " + log_path);
+  } else if (::rename(log_path.c_str(), old_path.c_str()) != 0) {
+    out = io_error("cannot rename " + log_path);
+  } else {
+    nfd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (nfd < 0) {
+      out = io_error("cannot create " + log_path);
+      // Put the old log back so appends continue where they were.
+      (void)::rename(old_path.c_str(), log_path.c_str());
+    } else if (fsync_) {
+      // Both names must be durable before records in the new file are acknowledged.
+      sync_dir(dir_);
+    }
+  }
+  if (nfd >= 0) {
+    ::close(fd_);
+    fd_ = nfd;
+    size_ = 0;
+    since_snapshot_ = 0;
+    old_log_.store(true, std::memory_order_release);
+  }
+  lock.lock();
+  syncing_ = false;
+  if (nfd >= 0 && out) {
+    durable_ = std::max(durable_, written());
+  } else if (sync_failed) {
+    // A failed sync leaves the page cache in an unknown state: refuse further writes.
+    failure_ = out.error().message;
+    failed_.store(true, std::memory_order_release);
+  }
+  sync_cv_.notify_all();
+  return out;
+}
+
+kelos::expected<void> wal::write_snapshot_file(int64_t rv, const std::vector<wal_record>& objects) {
+  std::string tmp = dir_ + "/" + snapshot_name + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return io_error("cannot create " + tmp);
+  std::string buf = frame(k8s::json{{"rv", rv}}.dump());
+  bool ok = true;
+  for (auto& r : objects) {
+    buf += frame(encode(r).dump());
+    if (buf.size() > (1u << 20)) {
+      ok = ok && write_all(fd, buf);
+      buf.clear();
+    }
+  }
+  ok = ok && write_all(fd, buf);
+  ok = ok && (!fsync_ || ::fsync(fd) == 0);
+  ::close(fd);
+  if (!ok)
+    return io_error("cannot write " + tmp);
+  std::string final_path = dir_ + "/" + snapshot_name;
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0)
+    return io_error("cannot rename " + tmp);
+  if (fsync_)
+    sync_dir(dir_);
+  // Only now is the rotated log redundant (its records all have rv <= `rv`).
+  if (::unlink((dir_ + "/" + old_log_name).c_str()) != 0 && errno != ENOENT)
+    return io_error("cannot remove " + dir_ + "/" + old_log_name);
+  if (fsync_)
+    sync_dir(dir_);
+  old_log_.store(false, std::memory_order_release);
   return {};
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kelos::apiserver {
 
@@ -41,7 +42,8 @@ struct wal_recovery {
   std::string problem;
 };
 
-/// Write-ahead log + snapshot in one directory (`wal.log`, `snapshot`).
+/// Write-ahead log + snapshot in one directory (`wal.log`, `snapshot`, and `wal.old.log` while
+/// a background snapshot is being written; recovery replays snapshot, old log, log).
 ///
 /// File format (both files): records framed as `u32 length (LE) | u32 crc32 (LE) | payload`,
 /// payload = compact JSON. The snapshot's first record is a header `{"rv": N}`; every further
@@ -113,9 +115,26 @@ public:
   std::function<int(int)> sync_hook;
 
   /// Writes a snapshot at revision `rv`; `for_each` must call its argument once per stored
-  /// object (put records). Then truncates the log.
+  /// object (put records). Then truncates the log and deletes `wal.old.log`.
   kelos::expected<void> write_snapshot(
     int64_t rv, const std::function<void(const std::function<void(const wal_record&)>&)>& for_each);
+
+  /// Background compaction, step 1 (caller's mutex held): syncs the log, renames it to
+  /// `wal.old.log`, starts an empty `wal.log` and syncs the directory. The caller then copies
+  /// its objects (as of the last appended record) and calls `write_snapshot_file` on another
+  /// thread. Fails (nothing changed unless the WAL is marked failed) when `wal.old.log` still
+  /// exists: a previous background snapshot has not completed, use `write_snapshot` instead.
+  kelos::expected<void> rotate();
+
+  /// Background compaction, step 2 (any thread, without the caller's mutex; at most one at
+  /// a time and never concurrently with `write_snapshot`): writes the snapshot (temp file,
+  /// fsync, rename, directory fsync), then deletes `wal.old.log`. A crash at any point
+  /// recovers: old snapshot + `wal.old.log` + `wal.log`, or new snapshot + `wal.log` (old
+  /// records have rv ≤ the snapshot's and are skipped).
+  kelos::expected<void> write_snapshot_file(int64_t rv, const std::vector<wal_record>& objects);
+
+  /// True while `wal.old.log` exists (a rotated log whose snapshot is not yet durable).
+  bool has_old_log() const { return old_log_.load(std::memory_order_acquire); }
 
   /// Records appended since the last snapshot (drives periodic compaction).
   size_t records_since_snapshot() const { return since_snapshot_; }
@@ -132,6 +151,7 @@ private:
   std::atomic<uint64_t> syncs_{0};
   std::atomic<uint64_t> records_{0};
   std::atomic<bool> failed_{false};
+  std::atomic<bool> old_log_{false};
   // Group commit state, guarded by sync_mu_.
   std::mutex sync_mu_;
   std::condition_variable sync_cv_;
