@@ -12,6 +12,8 @@
 #include <arpa/inet.h>
 #include <chrono>
 #include <memory>
+#include "tests/support/raw_http_client.hpp"
+
 #include <netinet/in.h>
 #include <poll.h>
 #include <string>
@@ -25,58 +27,7 @@ using kelos::apiserver::api_server;
 using kelos::apiserver::api_server_config;
 using kelos::k8s::json;
 
-/// A blocking loopback HTTP/1.1 client with bounded reads.
-class raw_client {
-public:
-  explicit raw_client(uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  ~raw_client() { ::close(fd_); }
-  raw_client(const raw_client&) = delete;
-  raw_client& operator=(const raw_client&) = delete;
-  bool connected() const { return connected_; }
-
-  void send(const std::string& data) {
-    std::size_t off = 0;
-    while (off < data.size()) {
-      auto n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-      if (n <= 0)
-        return;
-      off += static_cast<std::size_t>(n);
-    }
-  }
-  /// Reads until `done(received)` holds, EOF, or the timeout.
-  template <class Pred>
-  bool read_until(Pred done, std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done(received_)) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0)
-        return false;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0)
-        continue;
-      char buf[16384];
-      auto n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0)
-        return done(received_);
-      received_.append(buf, static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-  const std::string& received() const { return received_; }
-  void clear() { received_.clear(); }
-
-private:
-  int fd_ = -1;
-  bool connected_ = false;
-  std::string received_;
-};
+using raw_client = kelos::test::raw_http_client;
 
 std::string request(const std::string& method, const std::string& target, const std::string& body = "",
                     const std::string& accept = "application/json") {
