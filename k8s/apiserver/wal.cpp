@@ -322,7 +322,7 @@ kelos::expected<void> wal::wait_durable(uint64_t pos) {
   }
 }
 
-kelos::expected<void> wal::write_snapshot(
+kelos::expected<void> wal::put_snapshot(
   int64_t rv, const std::function<void(const std::function<void(const wal_record&)>&)>& for_each) {
   std::string tmp = dir_ + "/" + snapshot_name + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -347,6 +347,13 @@ kelos::expected<void> wal::write_snapshot(
     return io_error("cannot rename " + tmp);
   if (fsync_)
     sync_dir(dir_);
+  return {};
+}
+
+kelos::expected<void> wal::write_snapshot(
+  int64_t rv, const std::function<void(const std::function<void(const wal_record&)>&)>& for_each) {
+  if (auto ok = put_snapshot(rv, for_each); !ok)
+    return ok;
   // Records up to `rv` are now in the snapshot; replay would skip them anyway.
   if (::ftruncate(fd_, 0) != 0)
     return io_error("cannot truncate " + dir_ + "/" + log_name);
@@ -425,29 +432,12 @@ kelos::expected<void> wal::rotate() {
 }
 
 kelos::expected<void> wal::write_snapshot_file(int64_t rv, const std::vector<wal_record>& objects) {
-  std::string tmp = dir_ + "/" + snapshot_name + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return io_error("cannot create " + tmp);
-  std::string buf = frame(k8s::json{{"rv", rv}}.dump());
-  bool ok = true;
-  for (auto& r : objects) {
-    buf += frame(encode(r).dump());
-    if (buf.size() > (1u << 20)) {
-      ok = ok && write_all(fd, buf);
-      buf.clear();
-    }
-  }
-  ok = ok && write_all(fd, buf);
-  ok = ok && (!fsync_ || ::fsync(fd) == 0);
-  ::close(fd);
+  auto ok = put_snapshot(rv, [&](const std::function<void(const wal_record&)>& emit) {
+    for (auto& r : objects)
+      emit(r);
+  });
   if (!ok)
-    return io_error("cannot write " + tmp);
-  std::string final_path = dir_ + "/" + snapshot_name;
-  if (::rename(tmp.c_str(), final_path.c_str()) != 0)
-    return io_error("cannot rename " + tmp);
-  if (fsync_)
-    sync_dir(dir_);
+    return ok;
   // Only now is the rotated log redundant (its records all have rv <= `rv`).
   if (::unlink((dir_ + "/" + old_log_name).c_str()) != 0 && errno != ENOENT)
     return io_error("cannot remove " + dir_ + "/" + old_log_name);

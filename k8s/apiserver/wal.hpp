@@ -140,6 +140,11 @@ public:
   size_t records_since_snapshot() const { return since_snapshot_; }
 
 private:
+  /// Writes a snapshot at `rv` durably: temp file, fsync, rename, directory fsync.
+  /// Leaves the logs alone; callers decide what the snapshot makes redundant.
+  kelos::expected<void> put_snapshot(
+    int64_t rv, const std::function<void(const std::function<void(const wal_record&)>&)>& for_each);
+
   wal(std::string dir, bool fsync, int fd);
   std::string dir_;
   bool fsync_;
