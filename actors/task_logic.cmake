@@ -2,5 +2,6 @@
 # parsing, FIFO branch locks, the dependsOn graph and prompt templating). No CAF, no I/O.
 add_library(kelos_task_logic STATIC
   ${CMAKE_CURRENT_LIST_DIR}/task/output_parser.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/task/branch_queue.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/task/branch_queue.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/task/dependency_graph.cpp)
 target_link_libraries(kelos_task_logic PUBLIC kelos_core kelos_sources_pure PRIVATE kelos_warnings)
