@@ -155,13 +155,18 @@ struct agent_config {
 
 /// Decoders: the full object (apiVersion, kind, metadata, spec, status). Errors are
 /// errc::invalid_spec with a message that starts with the JSON path of the offending field.
+/// `null` counts as absent; `apiVersion` and `kind`, when present, must be ours; integers
+/// accept integral floats (`30.0`) and fail on fractions or values outside int32/int64;
+/// status times must be RFC 3339. `workspaceRef: {}` decodes to an empty name (present),
+/// so validate() can report it.
 kelos::expected<task> decode_task(const json& object);
 kelos::expected<workspace> decode_workspace(const json& object);
 kelos::expected<agent_config> decode_agent_config(const json& object);
 kelos::expected<pod_overrides> decode_pod_overrides(const json& j, std::string_view path);
 
 /// Encoders: complete objects (apiVersion, kind, metadata, spec[, status]) with empty
-/// optional fields omitted, so decode(encode(x)) == x.
+/// optional fields omitted, so decode(encode(x)) == x. Required fields are always written,
+/// as Go does. Status times are `metav1.Time` (whole seconds): sub-second parts are dropped.
 json encode(const task& t);
 json encode(const workspace& w);
 json encode(const agent_config& a);
@@ -175,5 +180,8 @@ json encode(const pod_overrides& o);
 std::vector<std::string> validate(const task_spec& s);
 std::vector<std::string> validate(const workspace_spec& s);
 std::vector<std::string> validate(const agent_config_spec& s);
+/// The `podOverrides` rules alone, paths prefixed by `path` (e.g. a TaskSpawner's
+/// "spec.taskTemplate.podOverrides").
+std::vector<std::string> validate(const pod_overrides& o, std::string_view path);
 
 } // namespace kelos::k8s
