@@ -234,29 +234,32 @@ registry::registry() : impl_(std::make_unique<impl>()) {
 
 registry::~registry() = default;
 
-expected<counter_family> registry::counter(std::string_view name, std::string_view help,
-                                           std::vector<std::string> label_names) {
-  auto f = impl_->add(name, help, metric_type::counter, std::move(label_names), {});
+namespace {
+
+template <class Family>
+expected<Family> as_family(expected<std::shared_ptr<detail::family_state>> f) {
   if (!f)
     return std::move(f).error();
-  return counter_family{std::move(*f)};
+  return Family{std::move(*f)};
+}
+
+} // namespace
+
+expected<counter_family> registry::counter(std::string_view name, std::string_view help,
+                                           std::vector<std::string> label_names) {
+  return as_family<counter_family>(impl_->add(name, help, metric_type::counter, std::move(label_names), {}));
 }
 
 expected<gauge_family> registry::gauge(std::string_view name, std::string_view help,
                                        std::vector<std::string> label_names) {
-  auto f = impl_->add(name, help, metric_type::gauge, std::move(label_names), {});
-  if (!f)
-    return std::move(f).error();
-  return gauge_family{std::move(*f)};
+  return as_family<gauge_family>(impl_->add(name, help, metric_type::gauge, std::move(label_names), {}));
 }
 
 expected<histogram_family> registry::histogram(std::string_view name, std::string_view help,
                                                std::vector<std::string> label_names,
                                                std::vector<double> buckets) {
-  auto f = impl_->add(name, help, metric_type::histogram, std::move(label_names), std::move(buckets));
-  if (!f)
-    return std::move(f).error();
-  return histogram_family{std::move(*f)};
+  return as_family<histogram_family>(
+    impl_->add(name, help, metric_type::histogram, std::move(label_names), std::move(buckets)));
 }
 
 std::string format_value(double v) {
