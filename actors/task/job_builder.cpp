@@ -401,13 +401,164 @@ std::string credential_env_name(std::string_view agent_type, std::string_view cr
   return api_key ? "ANTHROPIC_API_KEY" : "CLAUDE_CODE_OAUTH_TOKEN";
 }
 
+namespace {
+
+/// What the builder accumulates for the pod: agent env (in the original's order), the env
+/// subset the git init containers get, init containers, volumes and the agent's mounts.
+struct pod_parts {
+  json env = json::array();
+  json workspace_env = json::array();
+  json init_containers = json::array();
+  json volumes = json::array();
+  json agent_mounts = json::array();
+};
+
+/// Env items 1-5 of seed §2.2: model, branch, agent type, spawner, credential.
+void add_task_env(pod_parts& p, const k8s::task& task) {
+  const k8s::task_spec& spec = task.spec;
+  if (!spec.model.empty())
+    p.env.push_back(env_value("KELOS_MODEL", spec.model));
+  if (!spec.branch.empty())
+    p.env.push_back(env_value("KELOS_BRANCH", spec.branch));
+  p.env.push_back(env_value("KELOS_AGENT_TYPE", spec.type));
+  if (auto it = task.meta.labels.find("kelos.dev/taskspawner");
+      it != task.meta.labels.end() && !it->second.empty())
+    p.env.push_back(env_value("KELOS_TASKSPAWNER", it->second));
+  if (auto name = credential_env_name(spec.type, spec.credentials.type); !name.empty())
+    p.env.push_back(env_secret(name, spec.credentials.secret_name, name));
+}
+
+/// Env items 6-7: GitHub host, base branch, upstream repo, tokens.
+void add_workspace_env(pod_parts& p, const k8s::workspace_spec& ws) {
+  const std::string host = parse_github_repo(ws.repo).host;
+  const bool enterprise = !host.empty() && host != "github.com";
+  if (enterprise) {
+    p.env.push_back(env_value("GH_HOST", host));
+    p.workspace_env.push_back(p.env.back());
+  }
+  if (!ws.ref.empty())
+    p.env.push_back(env_value("KELOS_BASE_BRANCH", ws.ref));
+  if (auto up = upstream_repo(ws.remotes); !up.empty())
+    p.env.push_back(env_value("KELOS_UPSTREAM_REPO", up));
+  if (!ws.secret_name.empty()) {
+    p.env.push_back(env_secret("GITHUB_TOKEN", ws.secret_name, "GITHUB_TOKEN"));
+    p.workspace_env.push_back(p.env.back());
+    p.env.push_back(
+      env_secret(enterprise ? "GH_ENTERPRISE_TOKEN" : "GH_TOKEN", ws.secret_name, "GITHUB_TOKEN"));
+    p.workspace_env.push_back(p.env.back());
+  }
+}
+
+json git_clone_container(const k8s::workspace_spec& ws, const pod_parts& p, const agent_image& git) {
+  json args = json::array({"clone"});
+  if (!ws.ref.empty()) {
+    args.push_back("--branch");
+    args.push_back(ws.ref);
+  }
+  for (const char* a : {"--no-single-branch", "--depth", "1", "--"})
+    args.push_back(a);
+  args.push_back(ws.repo);
+  args.push_back(repo_dir);
+
+  json c = helper_container("git-clone", git);
+  if (!ws.secret_name.empty()) {
+    // `sh -c script -- clone ...`: "$@" in the script is the clone arguments.
+    c["command"] = sh_command(clone_with_helper_script());
+    args.insert(args.begin(), "--");
+  }
+  c["args"] = std::move(args);
+  if (!p.workspace_env.empty())
+    c["env"] = p.workspace_env;
+  return c;
+}
+
+/// The workspace volume and init containers: git-clone, remote-setup, branch-setup,
+/// workspace-files.
+kelos::expected<void> add_workspace(pod_parts& p, const k8s::workspace_spec& ws,
+                                    const std::string& branch, const agent_image& git) {
+  p.volumes.push_back(json{{"name", workspace_volume}, {"emptyDir", json::object()}});
+  const json ws_mounts = json::array({mount(workspace_volume, workspace_mount)});
+  p.agent_mounts.push_back(ws_mounts.at(0));
+  std::vector<json> containers{git_clone_container(ws, p, git)};
+  if (!ws.remotes.empty()) {
+    json c = helper_container("remote-setup", git);
+    c["command"] = sh_command(remote_setup_script(ws.remotes));
+    containers.push_back(std::move(c));
+  }
+  if (!branch.empty()) {
+    json c = helper_container("branch-setup", git);
+    c["command"] = sh_command(branch_setup_script(!ws.secret_name.empty()));
+    c["env"] = p.workspace_env;
+    c["env"].push_back(env_value("KELOS_BRANCH", branch));
+    containers.push_back(std::move(c));
+  }
+  if (!ws.files.empty()) {
+    auto script = workspace_files_script(ws.files);
+    if (!script)
+      return std::move(script).error();
+    json c = helper_container("workspace-files", git);
+    c["command"] = sh_command(*std::move(script));
+    containers.push_back(std::move(c));
+  }
+  for (auto& c : containers) {
+    c["volumeMounts"] = ws_mounts;
+    p.init_containers.push_back(std::move(c));
+  }
+  return {};
+}
+
+/// Env item 8 plus the plugin volume and plugin-setup init container.
+kelos::expected<void> add_agent_config(pod_parts& p, const k8s::agent_config_spec& ac,
+                                       const agent_image& git) {
+  if (!ac.agents_md.empty())
+    p.env.push_back(env_value("KELOS_AGENTS_MD", ac.agents_md));
+  if (!ac.plugins.empty()) {
+    auto script = plugin_setup_script(ac.plugins);
+    if (!script)
+      return std::move(script).error();
+    p.volumes.push_back(json{{"name", plugin_volume}, {"emptyDir", json::object()}});
+    p.agent_mounts.push_back(mount(plugin_volume, plugin_mount));
+    p.env.push_back(env_value("KELOS_PLUGIN_DIR", plugin_mount));
+    json c = helper_container("plugin-setup", git);
+    c["command"] = sh_command(*std::move(script));
+    c["volumeMounts"] = json::array({mount(plugin_volume, plugin_mount)});
+    p.init_containers.push_back(std::move(c));
+  }
+  if (!ac.mcp_servers.empty()) {
+    auto mcp = mcp_servers_json(ac.mcp_servers);
+    if (!mcp)
+      return std::move(mcp).error();
+    p.env.push_back(env_value("KELOS_MCP_SERVERS", *mcp));
+  }
+  return {};
+}
+
+/// Env item 9: podOverrides.env in order; a variable named like a built-in one is dropped.
+void add_user_env(pod_parts& p, const std::vector<k8s::env_var>& user) {
+  std::set<std::string> builtin;
+  for (const auto& e : p.env)
+    builtin.insert(e.at("name").get<std::string>());
+  for (const auto& e : user)
+    if (builtin.count(e.name) == 0)
+      p.env.push_back(env_user(e));
+}
+
+json owner_reference_to(const k8s::task& task) {
+  return json{{"apiVersion", k8s::kelos_api_version},
+              {"kind", "Task"},
+              {"name", task.meta.name},
+              {"uid", task.meta.uid},
+              {"controller", true},
+              {"blockOwnerDeletion", true}};
+}
+
+} // namespace
+
 kelos::expected<k8s::json> build_job(const job_inputs& in, const job_builder_config& cfg) {
   if (in.task == nullptr)
     return make_error(errc::logic_error, "build_job: no task");
   const k8s::task& task = *in.task;
   const k8s::task_spec& spec = task.spec;
-  const k8s::workspace_spec* ws = in.workspace;
-  const k8s::agent_config_spec* ac = in.agent_config;
 
   auto agent = cfg.agents.find(spec.type);
   if (agent == cfg.agents.end())
@@ -415,152 +566,39 @@ kelos::expected<k8s::json> build_job(const job_inputs& in, const job_builder_con
   const std::string image = spec.image.empty() ? agent->second.image : spec.image;
   if (image.empty())
     return make_error(errc::invalid_config, "no image configured for agent type " + spec.type);
-  const bool needs_helper = ws != nullptr || (ac != nullptr && !ac->plugins.empty());
-  if (needs_helper && cfg.git.image.empty())
+  const bool needs_git = in.workspace != nullptr ||
+                         (in.agent_config != nullptr && !in.agent_config->plugins.empty());
+  if (needs_git && cfg.git.image.empty())
     return make_error(errc::invalid_config, "no git helper image configured");
   if (starts_with(spec.branch, "-"))
     return invalid("invalid branch " + go_quoted(spec.branch) + ": must not start with '-'");
 
-  // Agent env, in the original's order (seed §2.2).
-  json env = json::array();
-  if (!spec.model.empty())
-    env.push_back(env_value("KELOS_MODEL", spec.model));
-  if (!spec.branch.empty())
-    env.push_back(env_value("KELOS_BRANCH", spec.branch));
-  env.push_back(env_value("KELOS_AGENT_TYPE", spec.type));
-  if (auto it = task.meta.labels.find("kelos.dev/taskspawner");
-      it != task.meta.labels.end() && !it->second.empty())
-    env.push_back(env_value("KELOS_TASKSPAWNER", it->second));
-  if (auto name = credential_env_name(spec.type, spec.credentials.type); !name.empty())
-    env.push_back(env_secret(name, spec.credentials.secret_name, name));
-
-  json workspace_env = json::array(); // the subset the git init containers get
-  bool enterprise = false;
-  if (ws != nullptr) {
-    const std::string host = parse_github_repo(ws->repo).host;
-    enterprise = !host.empty() && host != "github.com";
-    if (enterprise) {
-      env.push_back(env_value("GH_HOST", host));
-      workspace_env.push_back(env.back());
-    }
-    if (!ws->ref.empty())
-      env.push_back(env_value("KELOS_BASE_BRANCH", ws->ref));
-    if (auto up = upstream_repo(ws->remotes); !up.empty())
-      env.push_back(env_value("KELOS_UPSTREAM_REPO", up));
-    if (!ws->secret_name.empty()) {
-      env.push_back(env_secret("GITHUB_TOKEN", ws->secret_name, "GITHUB_TOKEN"));
-      workspace_env.push_back(env.back());
-      env.push_back(env_secret(enterprise ? "GH_ENTERPRISE_TOKEN" : "GH_TOKEN", ws->secret_name,
-                               "GITHUB_TOKEN"));
-      workspace_env.push_back(env.back());
-    }
+  pod_parts p;
+  add_task_env(p, task);
+  if (in.workspace != nullptr) {
+    add_workspace_env(p, *in.workspace);
+    if (auto ok = add_workspace(p, *in.workspace, spec.branch, cfg.git); !ok)
+      return ok.error();
   }
-
-  json init_containers = json::array();
-  json volumes = json::array();
-  json agent_mounts = json::array();
-
-  if (ws != nullptr) {
-    volumes.push_back(json{{"name", workspace_volume}, {"emptyDir", json::object()}});
-    const json ws_mount = mount(workspace_volume, workspace_mount);
-    agent_mounts.push_back(ws_mount);
-
-    json clone_args = json::array({"clone"});
-    if (!ws->ref.empty()) {
-      clone_args.push_back("--branch");
-      clone_args.push_back(ws->ref);
-    }
-    for (const char* a : {"--no-single-branch", "--depth", "1", "--"})
-      clone_args.push_back(a);
-    clone_args.push_back(ws->repo);
-    clone_args.push_back(repo_dir);
-
-    json clone = helper_container("git-clone", cfg.git);
-    if (!ws->secret_name.empty()) {
-      // `sh -c script -- clone ...`: "$@" in the script is the clone arguments.
-      clone["command"] = sh_command(clone_with_helper_script());
-      clone_args.insert(clone_args.begin(), "--");
-    }
-    clone["args"] = std::move(clone_args);
-    if (!workspace_env.empty())
-      clone["env"] = workspace_env;
-    clone["volumeMounts"] = json::array({ws_mount});
-    init_containers.push_back(std::move(clone));
-
-    if (!ws->remotes.empty()) {
-      json c = helper_container("remote-setup", cfg.git);
-      c["command"] = sh_command(remote_setup_script(ws->remotes));
-      c["volumeMounts"] = json::array({ws_mount});
-      init_containers.push_back(std::move(c));
-    }
-
-    if (!spec.branch.empty()) {
-      json c = helper_container("branch-setup", cfg.git);
-      c["command"] = sh_command(branch_setup_script(!ws->secret_name.empty()));
-      json branch_env = workspace_env;
-      branch_env.push_back(env_value("KELOS_BRANCH", spec.branch));
-      c["env"] = std::move(branch_env);
-      c["volumeMounts"] = json::array({ws_mount});
-      init_containers.push_back(std::move(c));
-    }
-
-    if (!ws->files.empty()) {
-      auto script = workspace_files_script(ws->files);
-      if (!script)
-        return std::move(script).error();
-      json c = helper_container("workspace-files", cfg.git);
-      c["command"] = sh_command(*std::move(script));
-      c["volumeMounts"] = json::array({ws_mount});
-      init_containers.push_back(std::move(c));
-    }
-  }
-
-  if (ac != nullptr) {
-    if (!ac->agents_md.empty())
-      env.push_back(env_value("KELOS_AGENTS_MD", ac->agents_md));
-    if (!ac->plugins.empty()) {
-      auto script = plugin_setup_script(ac->plugins);
-      if (!script)
-        return std::move(script).error();
-      volumes.push_back(json{{"name", plugin_volume}, {"emptyDir", json::object()}});
-      agent_mounts.push_back(mount(plugin_volume, plugin_mount));
-      env.push_back(env_value("KELOS_PLUGIN_DIR", plugin_mount));
-      json c = helper_container("plugin-setup", cfg.git);
-      c["command"] = sh_command(*std::move(script));
-      c["volumeMounts"] = json::array({mount(plugin_volume, plugin_mount)});
-      init_containers.push_back(std::move(c));
-    }
-    if (!ac->mcp_servers.empty()) {
-      auto mcp = mcp_servers_json(ac->mcp_servers);
-      if (!mcp)
-        return std::move(mcp).error();
-      env.push_back(env_value("KELOS_MCP_SERVERS", *mcp));
-    }
-  }
-
+  if (in.agent_config != nullptr)
+    if (auto ok = add_agent_config(p, *in.agent_config, cfg.git); !ok)
+      return ok.error();
   const k8s::pod_overrides* po = spec.overrides ? &*spec.overrides : nullptr;
-  if (po != nullptr && !po->env.empty()) {
-    // Built-ins win: a user variable named like a built-in one is dropped.
-    std::set<std::string> builtin;
-    for (const auto& e : env)
-      builtin.insert(e.at("name").get<std::string>());
-    for (const auto& e : po->env)
-      if (builtin.count(e.name) == 0)
-        env.push_back(env_user(e));
-  }
+  if (po != nullptr)
+    add_user_env(p, po->env);
 
   json container{{"name", spec.type},
                  {"image", image},
                  {"command", json::array({"/kelos_entrypoint.sh"})},
                  {"args", json::array({in.prompt})},
-                 {"env", std::move(env)},
+                 {"env", std::move(p.env)},
                  {"securityContext", container_security_context()}};
   if (!agent->second.pull_policy.empty())
     container["imagePullPolicy"] = agent->second.pull_policy;
-  if (ws != nullptr)
-    container["workingDir"] = std::string{repo_dir};
-  if (!agent_mounts.empty())
-    container["volumeMounts"] = std::move(agent_mounts);
+  if (in.workspace != nullptr)
+    container["workingDir"] = repo_dir;
+  if (!p.agent_mounts.empty())
+    container["volumeMounts"] = std::move(p.agent_mounts);
   if (po != nullptr && !po->resources.is_null())
     container["resources"] = po->resources;
 
@@ -568,10 +606,10 @@ kelos::expected<k8s::json> build_job(const job_inputs& in, const job_builder_con
                 {"automountServiceAccountToken", false},
                 {"securityContext", pod_security_context()},
                 {"containers", json::array({std::move(container)})}};
-  if (!init_containers.empty())
-    pod_spec["initContainers"] = std::move(init_containers);
-  if (!volumes.empty())
-    pod_spec["volumes"] = std::move(volumes);
+  if (!p.init_containers.empty())
+    pod_spec["initContainers"] = std::move(p.init_containers);
+  if (!p.volumes.empty())
+    pod_spec["volumes"] = std::move(p.volumes);
   if (po != nullptr && !po->node_selector.empty())
     pod_spec["nodeSelector"] = po->node_selector;
 
@@ -581,16 +619,10 @@ kelos::expected<k8s::json> build_job(const job_inputs& in, const job_builder_con
   if (po != nullptr && po->active_deadline_seconds)
     job_spec["activeDeadlineSeconds"] = *po->active_deadline_seconds;
 
-  json owner{{"apiVersion", k8s::kelos_api_version},
-             {"kind", "Task"},
-             {"name", task.meta.name},
-             {"uid", task.meta.uid},
-             {"controller", true},
-             {"blockOwnerDeletion", true}};
   json metadata{{"name", task.meta.name},
                 {"namespace", task.meta.namespace_},
                 {"labels", labels},
-                {"ownerReferences", json::array({std::move(owner)})}};
+                {"ownerReferences", json::array({owner_reference_to(task)})}};
   return json{{"apiVersion", "batch/v1"},
               {"kind", "Job"},
               {"metadata", std::move(metadata)},
