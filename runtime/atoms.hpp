@@ -34,6 +34,19 @@ using retry = caf::atom_constant<caf::atom("retry")>;
 using tick = caf::atom_constant<caf::atom("tick")>;
 /// Reconcile an object.
 using reconcile = caf::atom_constant<caf::atom("reconcile")>;
+/// Task controller: ask the dependency gate for a verdict.
+using check = caf::atom_constant<caf::atom("check")>;
+/// Task controller: ask for / give back a branch lock.
+using acquire = caf::atom_constant<caf::atom("acquire")>;
+using release = caf::atom_constant<caf::atom("release")>;
+/// Task controller: reconcile a Task because something it waits for changed.
+using wake = caf::atom_constant<caf::atom("wake")>;
+/// Task controller: wake a Task when a referenced object appears.
+using watch_ref = caf::atom_constant<caf::atom("watchref")>;
+/// Task controller: the pod of a Task became known.
+using pod = caf::atom_constant<caf::atom("pod")>;
+/// Orderly shutdown request.
+using shutdown = caf::atom_constant<caf::atom("shutdown")>;
 /// Generic acknowledgement.
 using ok = caf::atom_constant<caf::atom("ok")>;
 

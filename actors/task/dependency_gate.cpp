@@ -1,0 +1,140 @@
+// The DEPENDENCY gate: holds the `dependsOn` graph of every Task (pure
+// `dependency_graph`), answers TASK actors' checks, and wakes dependents by message
+// when a Task they depend on appears, changes phase or disappears. Checks that arrive
+// before the Task cache has synced wait for it.
+
+#include "actors/task/task_supervisor.hpp"
+
+#include "runtime/caf_error.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace kelos::task {
+namespace {
+
+using verdict_promise = caf::typed_response_promise<int, std::string, std::string, json_doc>;
+
+struct deferred_check {
+  task_id id;
+  std::vector<std::string> depends_on;
+  verdict_promise promise;
+};
+
+struct gate_state {
+  kube_actor kube;
+  caf::actor supervisor;
+  std::shared_ptr<const controller_context> ctx;
+  dependency_graph graph;
+  std::map<task_id, dependency_node> nodes;
+  bool synced = false;
+  std::vector<deferred_check> deferred;
+  static inline const char* name = "kelos.dependency-gate";
+};
+
+using self_ptr = caf::stateful_actor<gate_state>*;
+
+void wake_dependents(self_ptr self, const task_id& id) {
+  for (const auto& d : self->state.graph.dependents_of(id))
+    self->send(self->state.supervisor, atom::wake::value, d);
+}
+
+k8s::time_point now_of(const controller_context& ctx) { return ctx.now ? ctx.now() : k8s::now(); }
+
+void answer(self_ptr self, const task_id& id, std::vector<std::string> depends_on, verdict_promise& rp) {
+  auto& st = self->state;
+  auto& node = st.nodes[id];
+  if (node.depends_on != depends_on) {
+    node.depends_on = std::move(depends_on);
+    st.graph.upsert(id, node);
+  }
+  auto now = now_of(*st.ctx);
+  auto verdict = st.graph.evaluate(id, now);
+  k8s::json data = verdict.what == dependency_verdict::kind::ready ? st.graph.template_data(id) : k8s::json{};
+  if (verdict.what == dependency_verdict::kind::waiting) {
+    if (auto deadline = st.graph.next_deadline(id)) {
+      auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now) + std::chrono::milliseconds{1};
+      self->delayed_send(st.supervisor, std::max(delay, std::chrono::milliseconds{1}), atom::wake::value, id);
+    }
+  }
+  rp.deliver(static_cast<int>(verdict.what), std::move(verdict.message), std::move(verdict.dependency),
+             json_doc{std::move(data)});
+}
+
+void on_task(self_ptr self, const k8s::object_ref& ref) {
+  auto& st = self->state;
+  self->request(st.kube, caf::infinite, atom::get::value, tasks_spec(*st.ctx), ref)
+    .then(
+      [=](json_doc& doc) {
+        auto& st = self->state;
+        task_id id{ref.namespace_, ref.name};
+        if (doc.value.is_null())
+          return;
+        auto decoded = k8s::decode_task(doc.value);
+        if (!decoded)
+          return;
+        dependency_node node{decoded->spec.depends_on, decoded->status.phase, decoded->status.outputs,
+                             decoded->status.results};
+        auto it = st.nodes.find(id);
+        bool changed = it == st.nodes.end() || it->second.phase != node.phase ||
+                       it->second.outputs != node.outputs || it->second.results != node.results ||
+                       it->second.depends_on != node.depends_on;
+        if (!changed)
+          return;
+        st.nodes[id] = node;
+        st.graph.upsert(id, std::move(node));
+        wake_dependents(self, id);
+      },
+      [=](caf::error& err) {
+        spdlog::debug("dependency gate: reading {}: {}", ref.to_string(), from_caf_error(err).render());
+      });
+}
+
+caf::behavior gate(self_ptr self, kube_actor kube, caf::actor supervisor, std::shared_ptr<const controller_context> ctx) {
+  auto& st = self->state;
+  st.kube = std::move(kube);
+  st.supervisor = std::move(supervisor);
+  st.ctx = std::move(ctx);
+  st.graph = dependency_graph{st.ctx->dependency_missing_timeout};
+  self->request(st.kube, caf::infinite, atom::subscribe::value, tasks_spec(*st.ctx), caf::actor_cast<caf::actor>(self))
+    .then([](atom::ok) {}, [=](caf::error& err) { self->quit(err); });
+  return {
+    [=](atom::apply, const watch_spec&, const k8s::object_ref& ref) { on_task(self, ref); },
+    [=](atom::remove, const watch_spec&, const k8s::object_ref& ref) {
+      auto& st = self->state;
+      task_id id{ref.namespace_, ref.name};
+      st.nodes.erase(id);
+      st.graph.erase(id);
+      wake_dependents(self, id);
+    },
+    [=](atom::synced, const watch_spec&) {
+      auto& st = self->state;
+      st.synced = true;
+      auto pending = std::move(st.deferred);
+      st.deferred.clear();
+      for (auto& d : pending)
+        answer(self, d.id, std::move(d.depends_on), d.promise);
+    },
+    [=](atom::check, const task_id& id, std::vector<std::string>& depends_on)
+      -> caf::result<int, std::string, std::string, json_doc> {
+      auto rp = self->make_response_promise<int, std::string, std::string, json_doc>();
+      if (!self->state.synced)
+        self->state.deferred.push_back(deferred_check{id, std::move(depends_on), rp});
+      else
+        answer(self, id, std::move(depends_on), rp);
+      return rp;
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_dependency_gate(caf::local_actor* parent, kube_actor kube, caf::actor supervisor,
+                                 std::shared_ptr<const controller_context> ctx) {
+  return parent->spawn(gate, std::move(kube), std::move(supervisor), std::move(ctx));
+}
+
+} // namespace kelos::task

@@ -1,0 +1,436 @@
+#include "actors/task/task_actor.hpp"
+
+#include "actors/task/task_effects.hpp"
+#include "k8s/client/request.hpp"
+#include "runtime/caf_error.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace kelos::task {
+namespace {
+
+using k8s::json;
+
+/// Everything one reconcile pass has read so far.
+struct snapshot {
+  json task_json;
+  k8s::task task;
+  std::optional<k8s::workspace> workspace;
+  std::optional<k8s::agent_config> agent_config;
+  observation obs;
+};
+using snapshot_ptr = std::shared_ptr<snapshot>;
+
+struct task_state {
+  task_id id;
+  kube_actor kube;
+  caf::actor supervisor;
+  caf::actor gate;
+  caf::actor lock;
+  std::shared_ptr<const controller_context> ctx;
+  bool busy = false;
+  bool dirty = false;
+  /// Pod name announced by the supervisor (label kelos.dev/task).
+  std::string pod_name;
+  /// Objects returned by our own writes: used while the cache still holds an older version.
+  json written_task;
+  json created_job;
+  std::chrono::steady_clock::time_point created_job_at;
+  int failures = 0;
+  static inline const char* name = "kelos.task";
+};
+
+using self_ptr = caf::stateful_actor<task_state>*;
+
+std::optional<uint64_t> rv_number(const json& obj) {
+  const json* rv = k8s::find_path(obj, "metadata.resourceVersion");
+  if (!rv || !rv->is_string())
+    return std::nullopt;
+  const auto& s = rv->get_ref<const std::string&>();
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size())
+    return std::nullopt;
+  return v;
+}
+
+/// `cached` unless our own write returned a newer version of the same object.
+json freshest(json cached, const json& written) {
+  if (written.is_null())
+    return cached;
+  if (cached.is_null())
+    return cached; // deleted: the cache is authoritative
+  auto a = rv_number(cached);
+  auto b = rv_number(written);
+  if (a && b && *b > *a && k8s::get_string(cached["metadata"], "uid") == k8s::get_string(written["metadata"], "uid"))
+    return written;
+  return cached;
+}
+
+const k8s::resource_registry& registry() {
+  static const auto r = k8s::resource_registry::with_builtins();
+  return r;
+}
+const k8s::resource_info& resource(std::string_view api_version, std::string_view kind) {
+  return *registry().by_kind(api_version, kind);
+}
+
+void reconcile(self_ptr self);
+
+void finish(self_ptr self, std::optional<std::chrono::milliseconds> requeue_after, bool requeue_now) {
+  auto& st = self->state;
+  st.busy = false;
+  if (requeue_after)
+    self->delayed_send(self, *requeue_after, atom::reconcile::value);
+  if (st.dirty || requeue_now) {
+    st.dirty = false;
+    reconcile(self);
+  }
+}
+
+/// A write failed: conflicts re-plan at once, anything else backs off.
+void write_failed(self_ptr self, const std::string& what, const caf::error& err) {
+  auto& st = self->state;
+  auto e = from_caf_error(err);
+  if (e.code == errc::conflict || e.code == errc::already_exists) {
+    spdlog::debug("task {}: {}: {}, re-reading", to_string(st.id), what, e.render());
+    st.dirty = true;
+    finish(self, std::nullopt, false);
+    return;
+  }
+  st.failures = std::min(st.failures + 1, 16);
+  auto delay = std::min<std::chrono::milliseconds>(st.ctx->retry_base * (1 << std::min(st.failures - 1, 10)),
+                                                   st.ctx->retry_max);
+  spdlog::warn("task {}: {} failed: {} (retrying in {} ms)", to_string(st.id), what, e.render(), delay.count());
+  finish(self, delay, false);
+}
+
+json with_status(json task_json, const k8s::task_status& status) {
+  task_json["status"] = k8s::encode_status(status);
+  return task_json;
+}
+
+json with_finalizer(json task_json, bool present) {
+  auto& meta = task_json["metadata"];
+  json list = meta.contains("finalizers") && meta["finalizers"].is_array() ? meta["finalizers"] : json::array();
+  json out = json::array();
+  for (auto& f : list)
+    if (!(f.is_string() && f.get<std::string>() == task_finalizer))
+      out.push_back(f);
+  if (present)
+    out.push_back(std::string{task_finalizer});
+  meta["finalizers"] = out;
+  return task_json;
+}
+
+void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t i);
+
+/// Executes a KUBE call for step `i`; on success runs `after(reply)` and the next step.
+void call_step(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t i, k8s::http_request req,
+               std::string what, std::function<void(json&)> after, bool not_found_ok = false) {
+  self->request(self->state.kube, caf::infinite, atom::call::value, std::move(req))
+    .then(
+      [=](json_doc& reply) {
+        after(reply.value);
+        run_plan(self, snap, p, i + 1);
+      },
+      [=](caf::error& err) {
+        if (not_found_ok && from_caf_error(err).code == errc::not_found) {
+          run_plan(self, snap, p, i + 1);
+          return;
+        }
+        write_failed(self, what, err);
+      });
+}
+
+void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t i) {
+  auto& st = self->state;
+  if (i == p->actions.size()) {
+    st.failures = 0;
+    finish(self, p->requeue_after, p->requeue_now);
+    return;
+  }
+  const auto& ns = st.id.namespace_;
+  const auto& name = st.id.name;
+  const auto& t = snap->task;
+  const auto& task_res = resource(k8s::kelos_api_version, "Task");
+  auto next = [=] { run_plan(self, snap, p, i + 1); };
+  std::visit(
+    [&](auto& step) {
+      using T = std::decay_t<decltype(step)>;
+      if constexpr (std::is_same_v<T, add_finalizer> || std::is_same_v<T, remove_finalizer>) {
+        bool add = std::is_same_v<T, add_finalizer>;
+        auto obj = with_finalizer(snap->task_json, add);
+        call_step(self, snap, p, i, k8s::update_request(task_res, ns, name, obj),
+                  add ? "adding the finalizer" : "removing the finalizer",
+                  [self, snap](json& reply) {
+                    self->state.written_task = reply;
+                    snap->task_json = reply;
+                  },
+                  !add);
+      } else if constexpr (std::is_same_v<T, delete_job>) {
+        k8s::delete_options opts;
+        opts.propagation_policy = "Background";
+        call_step(self, snap, p, i, k8s::delete_request(resource("batch/v1", "Job"), ns, name, opts),
+                  "deleting the Job", [](json&) {}, true);
+      } else if constexpr (std::is_same_v<T, release_branch>) {
+        self->send(st.lock, atom::release::value, st.id);
+        next();
+      } else if constexpr (std::is_same_v<T, create_job>) {
+        call_step(self, snap, p, i, k8s::create_request(resource("batch/v1", "Job"), ns, step.job),
+                  "creating the Job", [self](json& reply) {
+                    self->state.created_job = reply;
+                    self->state.created_job_at = std::chrono::steady_clock::now();
+                  });
+      } else if constexpr (std::is_same_v<T, write_status>) {
+        auto obj = with_status(snap->task_json, step.status);
+        call_step(self, snap, p, i, k8s::update_status_request(task_res, ns, name, obj), "writing status",
+                  [self, snap](json& reply) {
+                    self->state.written_task = reply;
+                    snap->task_json = reply;
+                  });
+      } else if constexpr (std::is_same_v<T, emit_event>) {
+        post_event(self, st.kube, *st.ctx, snap->task_json, step.type, step.reason, step.message);
+        next();
+      } else if constexpr (std::is_same_v<T, count_created>) {
+        record_created(*st.ctx, t);
+        next();
+      } else if constexpr (std::is_same_v<T, count_completed>) {
+        record_completed(*st.ctx, t, step.phase, step.duration_seconds);
+        next();
+      } else if constexpr (std::is_same_v<T, count_usage>) {
+        record_usage(*st.ctx, t, step.results);
+        next();
+      } else if constexpr (std::is_same_v<T, delete_task>) {
+        k8s::delete_options opts;
+        opts.precondition_uid = t.meta.uid;
+        call_step(self, snap, p, i, k8s::delete_request(task_res, ns, name, opts), "deleting the expired Task",
+                  [](json&) {}, true);
+      } else if constexpr (std::is_same_v<T, watch_reference>) {
+        self->send(st.supervisor, atom::watch_ref::value, step.ref, st.id);
+        next();
+      }
+    },
+    p->actions[i]);
+}
+
+void decide_and_act(self_ptr self, snapshot_ptr snap) {
+  auto& st = self->state;
+  auto d = decide(snap->obs, st.ctx->reconcile);
+  if (auto* q = std::get_if<need_dependencies>(&d)) {
+    (void)q;
+    self->request(st.gate, caf::infinite, atom::check::value, st.id, snap->task.spec.depends_on)
+      .then(
+        [=](int kind, std::string& message, std::string& dependency, json_doc& data) {
+          snap->obs.dependencies =
+            dependency_verdict{static_cast<dependency_verdict::kind>(kind), std::move(message), std::move(dependency)};
+          snap->obs.dependency_data = std::move(data.value);
+          decide_and_act(self, snap);
+        },
+        [=](caf::error& err) { write_failed(self, "asking the dependency gate", err); });
+    return;
+  }
+  if (auto* q = std::get_if<need_branch>(&d)) {
+    auto created = snap->task.meta.creation_timestamp.value_or(k8s::time_point{});
+    self->request(st.lock, caf::infinite, atom::acquire::value, q->key, st.id,
+                  static_cast<int64_t>(created.time_since_epoch().count()))
+      .then(
+        [=](bool granted, std::string& message) {
+          snap->obs.branch = branch_answer{granted, std::move(message)};
+          decide_and_act(self, snap);
+        },
+        [=](caf::error& err) { write_failed(self, "asking the branch lock", err); });
+    return;
+  }
+  if (auto* q = std::get_if<need_log>(&d)) {
+    k8s::log_options opts;
+    opts.container = q->container;
+    opts.tail_lines = q->tail_lines;
+    self->request(st.kube, caf::infinite, atom::call_raw::value, k8s::pod_logs_request(st.id.namespace_, q->pod, opts))
+      .then(
+        [=](k8s::http_response& resp) {
+          snap->obs.log = resp.status == 200 ? std::move(resp.body) : std::string{};
+          if (resp.status != 200)
+            spdlog::debug("task {}: reading the log of pod {}: HTTP {}", to_string(self->state.id), q->pod,
+                          resp.status);
+          decide_and_act(self, snap);
+        },
+        [=](caf::error& err) {
+          spdlog::debug("task {}: reading pod log: {}", to_string(self->state.id), from_caf_error(err).render());
+          snap->obs.log = std::string{};
+          decide_and_act(self, snap);
+        });
+    return;
+  }
+  run_plan(self, snap, std::make_shared<plan>(std::move(std::get<plan>(d))), 0);
+}
+
+/// Reads one object from a cache, then continues with `k(json)`.
+void get_cached(self_ptr self, watch_spec spec, k8s::object_ref ref, std::function<void(json)> k) {
+  self->request(self->state.kube, caf::infinite, atom::get::value, std::move(spec), std::move(ref))
+    .then([=](json_doc& doc) { k(std::move(doc.value)); },
+          [=](caf::error& err) { write_failed(self, "reading the cache", err); });
+}
+
+ref_state state_of(const json& obj) { return obj.is_null() ? ref_state::missing : ref_state::present; }
+
+void read_references(self_ptr self, snapshot_ptr snap);
+
+void reconcile(self_ptr self) {
+  auto& st = self->state;
+  if (st.busy) {
+    st.dirty = true;
+    return;
+  }
+  st.busy = true;
+  auto snap = std::make_shared<snapshot>();
+  const auto& ctx = *st.ctx;
+  get_cached(self, tasks_spec(ctx), k8s::object_ref{"Task", st.id.namespace_, st.id.name}, [=](json obj) {
+    auto& st = self->state;
+    obj = freshest(std::move(obj), st.written_task);
+    if (obj.is_null()) {
+      st.busy = false;
+      return; // gone: the supervisor stops this actor
+    }
+    auto decoded = k8s::decode_task(obj);
+    if (!decoded) {
+      spdlog::error("task {}: cannot decode: {}", to_string(st.id), decoded.error().message);
+      st.busy = false;
+      return;
+    }
+    snap->task_json = std::move(obj);
+    snap->task = std::move(*decoded);
+    snap->obs.task = &snap->task;
+    snap->obs.now = st.ctx->now ? st.ctx->now() : k8s::now();
+    get_cached(self, jobs_spec(*st.ctx), k8s::object_ref{"Job", st.id.namespace_, st.id.name}, [=](json job) {
+      auto& st = self->state;
+      bool recently_created = !st.created_job.is_null() &&
+                              std::chrono::steady_clock::now() - st.created_job_at < std::chrono::seconds{30};
+      if (job.is_null() && recently_created && !snap->task.meta.is_deleting())
+        job = st.created_job; // created by us, not yet in the cache
+      else if (!job.is_null())
+        st.created_job = nullptr;
+      if (!job.is_null())
+        snap->obs.job = k8s::parse_job(job);
+      std::string pod = !st.pod_name.empty() ? st.pod_name : snap->task.status.pod_name;
+      if (pod.empty() || !snap->obs.job) {
+        read_references(self, snap);
+        return;
+      }
+      get_cached(self, pods_spec(*st.ctx), k8s::object_ref{"Pod", st.id.namespace_, pod}, [=](json p) {
+        if (!p.is_null())
+          snap->obs.pod = k8s::parse_pod(p);
+        read_references(self, snap);
+      });
+    });
+  });
+}
+
+void read_credentials(self_ptr self, snapshot_ptr snap) {
+  const auto& t = snap->task;
+  auto& st = self->state;
+  if (snap->obs.job || t.is_terminal() || t.meta.is_deleting() || t.spec.credentials.secret_name.empty()) {
+    decide_and_act(self, snap);
+    return;
+  }
+  get_cached(self, secrets_spec(*st.ctx), k8s::object_ref{"Secret", t.meta.namespace_, t.spec.credentials.secret_name},
+             [=](json s) {
+               snap->obs.credentials_secret = state_of(s);
+               decide_and_act(self, snap);
+             });
+}
+
+void read_agent_config(self_ptr self, snapshot_ptr snap) {
+  const auto& t = snap->task;
+  if (!t.spec.agent_config_ref || snap->obs.job || t.is_terminal()) {
+    read_credentials(self, snap);
+    return;
+  }
+  get_cached(self, agent_configs_spec(*self->state.ctx),
+             k8s::object_ref{"AgentConfig", t.meta.namespace_, *t.spec.agent_config_ref}, [=](json a) {
+               snap->obs.agent_config = state_of(a);
+               if (!a.is_null()) {
+                 auto decoded = k8s::decode_agent_config(a);
+                 if (decoded) {
+                   snap->agent_config = std::move(*decoded);
+                   snap->obs.agent_config_spec = &snap->agent_config->spec;
+                 } else {
+                   spdlog::warn("task {}: AgentConfig {}: {}", to_string(self->state.id), *t.spec.agent_config_ref,
+                                decoded.error().message);
+                   snap->obs.agent_config = ref_state::missing;
+                 }
+               }
+               read_credentials(self, snap);
+             });
+}
+
+void read_references(self_ptr self, snapshot_ptr snap) {
+  const auto& t = snap->task;
+  if (!t.spec.workspace_ref || snap->obs.job || t.is_terminal() || t.meta.is_deleting()) {
+    read_agent_config(self, snap);
+    return;
+  }
+  get_cached(self, workspaces_spec(*self->state.ctx),
+             k8s::object_ref{"Workspace", t.meta.namespace_, *t.spec.workspace_ref}, [=](json w) {
+               snap->obs.workspace = state_of(w);
+               if (!w.is_null()) {
+                 auto decoded = k8s::decode_workspace(w);
+                 if (decoded) {
+                   snap->workspace = std::move(*decoded);
+                   snap->obs.workspace_spec = &snap->workspace->spec;
+                 } else {
+                   spdlog::warn("task {}: Workspace {}: {}", to_string(self->state.id), *t.spec.workspace_ref,
+                                decoded.error().message);
+                   snap->obs.workspace = ref_state::missing;
+                 }
+               }
+               if (!snap->workspace || snap->workspace->spec.secret_name.empty()) {
+                 read_agent_config(self, snap);
+                 return;
+               }
+               get_cached(self, secrets_spec(*self->state.ctx),
+                          k8s::object_ref{"Secret", t.meta.namespace_, snap->workspace->spec.secret_name},
+                          [=](json s) {
+                            snap->obs.workspace_secret = state_of(s);
+                            read_agent_config(self, snap);
+                          });
+             });
+}
+
+caf::behavior task_actor(self_ptr self, task_id id, kube_actor kube, caf::actor supervisor, caf::actor gate,
+                         caf::actor lock, std::shared_ptr<const controller_context> ctx) {
+  auto& st = self->state;
+  st.id = std::move(id);
+  st.kube = std::move(kube);
+  st.supervisor = std::move(supervisor);
+  st.gate = std::move(gate);
+  st.lock = std::move(lock);
+  st.ctx = std::move(ctx);
+  return {
+    [=](atom::reconcile) { reconcile(self); },
+    [=](atom::pod, std::string& pod_name) {
+      if (self->state.pod_name != pod_name) {
+        self->state.pod_name = std::move(pod_name);
+        reconcile(self);
+      }
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_task_actor(caf::local_actor* parent, task_id id, kube_actor kube, caf::actor supervisor,
+                            caf::actor gate, caf::actor lock, std::shared_ptr<const controller_context> ctx) {
+  auto a = parent->spawn(task_actor, std::move(id), std::move(kube), std::move(supervisor), std::move(gate),
+                         std::move(lock), std::move(ctx));
+  parent->monitor(a);
+  return a;
+}
+
+} // namespace kelos::task

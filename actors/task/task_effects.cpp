@@ -1,0 +1,55 @@
+#include "actors/task/task_effects.hpp"
+
+#include "k8s/client/request.hpp"
+#include "k8s/event_builder.hpp"
+#include "runtime/caf_error.hpp"
+#include "runtime/metrics.hpp"
+
+#include <spdlog/spdlog.h>
+
+
+namespace kelos::task {
+namespace {
+
+std::string spawner_of(const k8s::task& t) {
+  auto it = t.meta.labels.find("kelos.dev/taskspawner");
+  return it == t.meta.labels.end() ? std::string{} : it->second;
+}
+
+} // namespace
+
+void post_event(caf::event_based_actor* self, const kube_actor& kube, const controller_context& ctx,
+                const k8s::json& involved, std::string_view type, std::string_view reason, std::string_view message) {
+  static k8s::event_name_sequence names;
+  auto now = ctx.now ? ctx.now() : k8s::now();
+  auto event = k8s::build_event(involved, type, reason, message, now, "kelos-controller", ctx.instance, names.next(now));
+  static const auto registry = k8s::resource_registry::with_builtins();
+  const auto* events = registry.by_kind("v1", "Event");
+  auto ns = k8s::get_string(involved["metadata"], "namespace");
+  std::string what = std::string{reason} + " on " + ns + "/" + k8s::get_string(involved["metadata"], "name");
+  self->request(kube, caf::infinite, atom::call::value, k8s::create_request(*events, ns, event))
+    .then([](json_doc&) {},
+          [what](caf::error& err) { spdlog::warn("event {} not recorded: {}", what, from_caf_error(err).render()); });
+}
+
+void record_created(const controller_context& ctx, const k8s::task& t) {
+  if (ctx.metrics)
+    ctx.metrics->task_created.with({t.meta.namespace_, t.spec.type}).inc();
+}
+
+void record_completed(const controller_context& ctx, const k8s::task& t, std::string_view phase,
+                      std::optional<double> duration_seconds) {
+  if (!ctx.metrics)
+    return;
+  std::string p{phase};
+  ctx.metrics->task_completed.with({t.meta.namespace_, t.spec.type, p}).inc();
+  if (duration_seconds && *duration_seconds >= 0)
+    ctx.metrics->task_duration.with({t.meta.namespace_, t.spec.type, p}).observe(*duration_seconds);
+}
+
+void record_usage(const controller_context& ctx, const k8s::task& t, const std::map<std::string, std::string>& results) {
+  if (ctx.metrics)
+    ctx.metrics->record_usage(t.meta.namespace_, t.spec.type, spawner_of(t), t.spec.model, results);
+}
+
+} // namespace kelos::task
