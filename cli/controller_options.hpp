@@ -1,0 +1,42 @@
+#pragma once
+
+/// Command-line options of `kelos-controller`, parsed purely (no I/O) so that every flag
+/// and every error message is unit-tested. docs/reference/controller.md lists them.
+
+#include "actors/task/job_builder.hpp"
+#include "runtime/error.hpp"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace kelos::cli {
+
+struct controller_options {
+  /// Empty: $KUBECONFIG, then in-cluster, then ~/.kube/config (controller-runtime order).
+  std::string kubeconfig;
+  std::string context;
+  /// Namespace scope; empty watches all namespaces.
+  std::string watch_namespace;
+  /// Go-style listen addresses; "0" disables.
+  std::string metrics_address = ":8080";
+  std::string health_address = ":8081";
+  /// Agent and git helper images with pull policies.
+  task::job_builder_config images = task::default_job_builder_config();
+  /// Client-side rate limit towards the API server.
+  double qps = 50;
+  int burst = 100;
+  /// A Task whose dependency does not exist fails after this long.
+  std::chrono::seconds dependency_timeout{600};
+  std::string log_level = "info";
+  bool help = false;
+};
+
+/// Parses `args` (without the program name). Errors are `invalid_config` naming the flag.
+/// Accepts `--flag value` and `--flag=value`.
+kelos::expected<controller_options> parse_controller_options(const std::vector<std::string>& args);
+
+/// The usage text printed by --help.
+std::string controller_usage();
+
+} // namespace kelos::cli

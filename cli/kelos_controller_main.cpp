@@ -1,0 +1,145 @@
+// kelos-controller: the Kelos operator. One CAF actor system: the KUBE actor (all API
+// I/O), the Task supervisor with its gate, lock and Task actors; metrics and health on
+// their own HTTP endpoints. Runs in a cluster (in-cluster config) or against any
+// kubeconfig (kind, the embedded API server of local mode). SIGTERM/SIGINT stop it
+// gracefully: actors first, then the transport, then the endpoints.
+
+#include "actors/kube_actor.hpp"
+#include "actors/task/task_supervisor.hpp"
+#include "cli/controller_options.hpp"
+#include "k8s/client/http_client.hpp"
+#include "k8s/client/rest_config.hpp"
+#include "runtime/caf_error.hpp"
+#include "runtime/metrics.hpp"
+#include "runtime/ops_server.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <iostream>
+#include <pthread.h>
+#include <unistd.h>
+
+using namespace kelos;
+
+namespace {
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0)
+    return "kelos-controller";
+  return buf;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto parsed = cli::parse_controller_options(args);
+  if (!parsed) {
+    std::cerr << "kelos-controller: " << parsed.error().message << "\n";
+    return 2;
+  }
+  auto opts = std::move(*parsed);
+  if (opts.help) {
+    std::cout << cli::controller_usage();
+    return 0;
+  }
+  spdlog::set_level(spdlog::level::from_str(opts.log_level));
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  k8s::client::load_options lo;
+  lo.kubeconfig_path = opts.kubeconfig;
+  lo.context = opts.context;
+  auto rest = k8s::client::load_rest_config(lo);
+  if (!rest) {
+    spdlog::error("kelos-controller: no usable cluster configuration: {}", rest.error().render());
+    return 1;
+  }
+  auto client = k8s::http_client::make(transport_config_from(*rest));
+  if (!client) {
+    spdlog::error("kelos-controller: {}", client.error().render());
+    return 1;
+  }
+  std::shared_ptr<k8s::http_client> http{std::move(*client)};
+  // Fail fast with a clear message when the API server cannot be reached at all.
+  auto version = http->send_sync(k8s::http_request{"GET", "/version", {}, {}, {}, false, true}, std::chrono::seconds{15});
+  if (!version || version->status != 200) {
+    spdlog::error("kelos-controller: API server {} is not reachable: {}", http->endpoint(),
+                  version ? "HTTP " + std::to_string(version->status) : version.error().render());
+    return 1;
+  }
+
+  metrics::registry registry;
+  auto task_metrics = metrics::task_metrics::register_in(registry);
+  if (!task_metrics) {
+    spdlog::error("kelos-controller: {}", task_metrics.error().render());
+    return 1;
+  }
+  auto ready = std::make_shared<std::atomic<bool>>(false);
+  ops::ops_server_config metrics_cfg{opts.metrics_address, &registry, false, {}};
+  ops::ops_server_config health_cfg{opts.health_address, nullptr, true,
+                                    [ready]() -> std::optional<std::string> {
+                                      if (ready->load())
+                                        return std::nullopt;
+                                      return std::string{"caches not synced"};
+                                    }};
+  auto metrics_server = ops::ops_server::start(metrics_cfg);
+  auto health_server = ops::ops_server::start(health_cfg);
+  for (auto* s : {&metrics_server, &health_server})
+    if (!*s) {
+      spdlog::error("kelos-controller: {}", s->error().render());
+      return 1;
+    }
+
+  caf::actor_system_config cfg;
+  cfg.set("logger.console", caf::atom("none"));
+  register_error_category(cfg);
+  int exit_code = 0;
+  {
+    caf::actor_system sys{cfg};
+    kube_config kc;
+    kc.qps = opts.qps;
+    kc.burst = opts.burst;
+    auto kube = spawn_kube(sys, make_http_transport(http), kc);
+
+    auto ctx = std::make_shared<task::controller_context>();
+    ctx->reconcile.images = opts.images;
+    ctx->watch_namespace = opts.watch_namespace;
+    ctx->metrics = std::make_shared<metrics::task_metrics>(*task_metrics);
+    ctx->instance = host_name();
+    ctx->dependency_missing_timeout = opts.dependency_timeout;
+    auto supervisor = task::spawn_task_supervisor(sys, kube, ctx, ready);
+    spdlog::info("kelos-controller: watching {} on {}",
+                 opts.watch_namespace.empty() ? "all namespaces" : "namespace " + opts.watch_namespace,
+                 http->endpoint());
+
+    caf::scoped_actor self{sys};
+    self->monitor(supervisor);
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    spdlog::info("kelos-controller: signal {}, shutting down", sig);
+    self->send_exit(supervisor, caf::exit_reason::user_shutdown);
+    self->receive([](const caf::down_msg&) {}, caf::after(std::chrono::seconds{10}) >> [&] {
+      spdlog::warn("kelos-controller: supervisor did not stop within 10 s");
+      exit_code = 1;
+    });
+    self->send_exit(kube, caf::exit_reason::user_shutdown);
+  }
+  for (auto* s : {&metrics_server, &health_server})
+    if (**s)
+      (**s)->stop();
+  http.reset();
+  spdlog::info("kelos-controller: stopped");
+  return exit_code;
+}
