@@ -104,6 +104,7 @@ void write_failed(self_ptr self, const std::string& what, const caf::error& err)
     finish(self, std::nullopt, false);
     return;
   }
+  record_reconcile_error(*st.ctx);
   st.failures = std::min(st.failures + 1, 16);
   auto delay = std::min<std::chrono::milliseconds>(st.ctx->retry_base * (1 << std::min(st.failures - 1, 10)),
                                                    st.ctx->retry_max);
@@ -301,6 +302,7 @@ void reconcile(self_ptr self) {
     auto decoded = k8s::decode_task(obj);
     if (!decoded) {
       spdlog::error("task {}: cannot decode: {}", to_string(st.id), decoded.error().message);
+      record_reconcile_error(*st.ctx);
       st.busy = false;
       return;
     }

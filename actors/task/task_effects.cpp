@@ -25,11 +25,30 @@ void post_event(caf::event_based_actor* self, const kube_actor& kube, const cont
   auto event = k8s::build_event(involved, type, reason, message, now, "kelos-controller", ctx.instance, names.next(now));
   static const auto registry = k8s::resource_registry::with_builtins();
   const auto* events = registry.by_kind("v1", "Event");
-  auto ns = k8s::get_string(involved["metadata"], "namespace");
+  auto ns = k8s::get_string(event["metadata"], "namespace");
   std::string what = std::string{reason} + " on " + ns + "/" + k8s::get_string(involved["metadata"], "name");
+  auto recorder = ctx.events;
+  auto on_error = [what, recorder, event](caf::error& err) {
+    if (recorder)
+      recorder->forget(event);
+    spdlog::warn("event {} not recorded: {}", what, from_caf_error(err).render());
+  };
+  k8s::event_action action = recorder ? recorder->observe(event, now) : k8s::event_action{k8s::event_create{}};
+  if (auto* patch = std::get_if<k8s::event_patch>(&action)) {
+    auto req = k8s::patch_request(*events, ns, patch->name, k8s::patch_type::merge,
+                                  k8s::event_patch_body(patch->count, now).dump());
+    if (req) {
+      self->request(kube, caf::infinite, atom::call::value, std::move(*req)).then([](json_doc&) {}, on_error);
+      return;
+    }
+  }
   self->request(kube, caf::infinite, atom::call::value, k8s::create_request(*events, ns, event))
-    .then([](json_doc&) {},
-          [what](caf::error& err) { spdlog::warn("event {} not recorded: {}", what, from_caf_error(err).render()); });
+    .then([](json_doc&) {}, on_error);
+}
+
+void record_reconcile_error(const controller_context& ctx) {
+  if (ctx.metrics)
+    ctx.metrics->reconcile_errors.with({"task"}).inc();
 }
 
 void record_created(const controller_context& ctx, const k8s::task& t) {

@@ -13,6 +13,9 @@ namespace kelos::task {
 void post_event(caf::event_based_actor* self, const kube_actor& kube, const controller_context& ctx,
                 const k8s::json& involved, std::string_view type, std::string_view reason, std::string_view message);
 
+/// `kelos_reconcile_errors_total{controller="task"}`: a reconcile failed for a reason other
+/// than a conflict (write rejected, cache read failed, undecodable Task).
+void record_reconcile_error(const controller_context& ctx);
 void record_created(const controller_context& ctx, const k8s::task& t);
 void record_completed(const controller_context& ctx, const k8s::task& t, std::string_view phase,
                       std::optional<double> duration_seconds);

@@ -22,12 +22,14 @@
 #include "actors/task/branch_queue.hpp"
 #include "actors/task/reconcile.hpp"
 #include "actors/task/task_id.hpp"
+#include "k8s/event_builder.hpp"
 #include "k8s/resource_registry.hpp"
 
 #include <caf/meta/type_name.hpp>
 
 #include <functional>
 #include <memory>
+#include <mutex>
 
 namespace kelos::metrics {
 struct task_metrics;
@@ -45,6 +47,24 @@ typename Inspector::result_type inspect(Inspector& f, branch_key& x) {
   return f(caf::meta::type_name("branch_key"), x.namespace_, x.workspace, x.branch);
 }
 
+/// The event correlator shared by every Task actor: repeats of the same Event within ten
+/// minutes patch its count instead of creating another object (client-go's recorder).
+class event_recorder {
+public:
+  k8s::event_action observe(const k8s::json& event, k8s::time_point now) {
+    std::lock_guard<std::mutex> guard{mutex_};
+    return correlator_.observe(event, now);
+  }
+  void forget(const k8s::json& event) {
+    std::lock_guard<std::mutex> guard{mutex_};
+    correlator_.forget(event);
+  }
+
+private:
+  std::mutex mutex_;
+  k8s::event_correlator correlator_;
+};
+
 /// Settings shared by every actor of one Task controller.
 struct controller_context {
   reconcile_config reconcile;
@@ -52,6 +72,8 @@ struct controller_context {
   std::string watch_namespace;
   /// Metrics sink; may be null (tests).
   std::shared_ptr<metrics::task_metrics> metrics;
+  /// Event de-duplication shared by the Task actors.
+  std::shared_ptr<event_recorder> events = std::make_shared<event_recorder>();
   /// `reportingInstance` of events (the pod or host name).
   std::string instance = "kelos-controller";
   /// Clock, replaceable in tests.
