@@ -151,10 +151,20 @@ decision decide_finished(const observation& obs, const reconcile_config& cfg) {
 decision decide_with_job(const observation& obs, const reconcile_config& cfg) {
   const auto& t = *obs.task;
   const auto& job = *obs.job;
-  if (!owned_by(job, t))
-    return fail(t, obs.now,
-                "Job " + in_quotes(job.meta.name) + " exists but is not controlled by this Task",
-                "JobConflict", "Job " + job.meta.name + " exists but is not controlled by this Task", true);
+  if (!owned_by(job, t)) {
+    // Reported once: the status write wakes the Task again, and failing it anew on every
+    // pass would write a new completionTime, event and count each time, forever.
+    if (is_terminal(t.status.phase)) {
+      plan p;
+      apply_ttl(t, obs.now, p);
+      return p;
+    }
+    plan p = fail(t, obs.now, "Job " + in_quotes(job.meta.name) + " exists but is not controlled by this Task",
+                  "JobConflict", "Job " + job.meta.name + " exists but is not controlled by this Task", true);
+    // The lock may have been granted just before our create met the foreign Job.
+    p.actions.emplace_back(release_branch{});
+    return p;
+  }
   if (is_terminal(t.status.phase))
     return decide_finished(obs, cfg);
 
