@@ -1,0 +1,78 @@
+#include "cli/controller_options.hpp"
+
+#include <gtest/gtest.h>
+
+using kelos::cli::parse_controller_options;
+
+TEST(ControllerOptions, DefaultsMatchTheOriginal) {
+  auto o = parse_controller_options({});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o->metrics_address, ":8080");
+  EXPECT_EQ(o->health_address, ":8081");
+  EXPECT_EQ(o->watch_namespace, "");
+  EXPECT_EQ(o->images.git.image, "alpine/git:v2.47.2");
+  EXPECT_EQ(o->images.agents.at("claude-code").image, "ghcr.io/kelos-dev/claude-code:latest");
+  EXPECT_EQ(o->images.agents.at("cursor").image, "ghcr.io/kelos-dev/cursor:latest");
+  EXPECT_EQ(o->dependency_timeout, std::chrono::seconds{600});
+  EXPECT_FALSE(o->help);
+}
+
+TEST(ControllerOptions, EveryFlagInBothSpellings) {
+  auto o = parse_controller_options({"--kubeconfig", "/k", "--context=dev", "--namespace", "team-a",
+                                     "--metrics-bind-address=127.0.0.1:9090", "--health-probe-bind-address", "0",
+                                     "--codex-image", "reg/codex:1", "--codex-image-pull-policy=Always",
+                                     "--git-image", "reg/git:2", "--git-image-pull-policy", "IfNotPresent",
+                                     "--kube-api-qps", "20.5", "--kube-api-burst=40", "--dependency-timeout", "90s",
+                                     "--log-level", "debug"});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o->kubeconfig, "/k");
+  EXPECT_EQ(o->context, "dev");
+  EXPECT_EQ(o->watch_namespace, "team-a");
+  EXPECT_EQ(o->metrics_address, "127.0.0.1:9090");
+  EXPECT_EQ(o->health_address, "0");
+  EXPECT_EQ(o->images.agents.at("codex").image, "reg/codex:1");
+  EXPECT_EQ(o->images.agents.at("codex").pull_policy, "Always");
+  EXPECT_EQ(o->images.agents.at("gemini").image, "ghcr.io/kelos-dev/gemini:latest");
+  EXPECT_EQ(o->images.git.image, "reg/git:2");
+  EXPECT_EQ(o->images.git.pull_policy, "IfNotPresent");
+  EXPECT_DOUBLE_EQ(o->qps, 20.5);
+  EXPECT_EQ(o->burst, 40);
+  EXPECT_EQ(o->dependency_timeout, std::chrono::seconds{90});
+  EXPECT_EQ(o->log_level, "debug");
+}
+
+TEST(ControllerOptions, ErrorsNameTheFlag) {
+  struct row {
+    std::vector<std::string> args;
+    std::string needle;
+  };
+  std::vector<row> rows{
+    {{"--bogus"}, "unknown flag --bogus"},
+    {{"--kubeconfig"}, "--kubeconfig: needs a value"},
+    {{"--opencode-image-pull-policy", "Sometimes"}, "--opencode-image-pull-policy: must be Always, IfNotPresent or Never"},
+    {{"--git-image-pull-policy=always"}, "--git-image-pull-policy: must be"},
+    {{"--kube-api-qps", "fast"}, "--kube-api-qps: must be a non-negative number"},
+    {{"--kube-api-burst", "0"}, "--kube-api-burst: must be a positive integer"},
+    {{"--dependency-timeout", "10"}, "--dependency-timeout: must be a positive duration"},
+    {{"--dependency-timeout", "-5m"}, "--dependency-timeout: must be a positive duration"},
+    {{"--log-level", "loud"}, "--log-level: must be"},
+    {{"--claude-code-image="}, "--claude-code-image: must not be empty"},
+  };
+  for (const auto& r : rows) {
+    auto o = parse_controller_options(r.args);
+    ASSERT_FALSE(o) << r.args[0];
+    EXPECT_EQ(o.error().code, kelos::errc::invalid_config);
+    EXPECT_NE(o.error().message.find(r.needle), std::string::npos) << o.error().message;
+  }
+}
+
+TEST(ControllerOptions, HelpListsEveryImageFlag) {
+  auto o = parse_controller_options({"-h"});
+  ASSERT_TRUE(o);
+  EXPECT_TRUE(o->help);
+  auto text = kelos::cli::controller_usage();
+  for (const char* flag : {"--kubeconfig", "--namespace", "--metrics-bind-address", "--health-probe-bind-address",
+                           "--claude-code-image", "--codex-image", "--gemini-image", "--opencode-image",
+                           "--cursor-image", "--git-image", "--dependency-timeout", "--kube-api-qps"})
+    EXPECT_NE(text.find(flag), std::string::npos) << flag;
+}
