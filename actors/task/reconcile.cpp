@@ -299,7 +299,9 @@ decision decide(const observation& obs, const reconcile_config& cfg) {
     if (!t.meta.has_finalizer(task_finalizer))
       return p;
     p.actions.emplace_back(release_branch{});
-    p.actions.emplace_back(delete_job{});
+    // The Job named after the Task, unless the cache shows someone else controls it.
+    if (!obs.job || owned_by(*obs.job, t))
+      p.actions.emplace_back(delete_job{});
     p.actions.emplace_back(remove_finalizer{});
     return p;
   }
