@@ -209,10 +209,18 @@ decision decide_with_job(const observation& obs, const reconcile_config& cfg) {
     p.actions.emplace_back(emit_event{"Normal", "TaskRunning", "Task started running"});
     return p;
   }
-  if (next.phase.empty())
+  // Empty or Waiting with our Job: the write that recorded the creation was lost (conflict
+  // after create_job). Record it now, with the event and metric that write would have led to.
+  if (next.phase.empty() || next.phase == k8s::task_phase::waiting) {
     next.phase = std::string{k8s::task_phase::pending};
+    next.message.clear();
+  }
   if (!(next == t.status))
     p.actions.emplace_back(write_status{std::move(next)});
+  if (t.status.job_name.empty()) {
+    p.actions.emplace_back(emit_event{"Normal", "TaskCreated", "Created Job " + job.meta.name + " for task"});
+    p.actions.emplace_back(count_created{});
+  }
   return p;
 }
 
