@@ -266,7 +266,9 @@ decision decide_without_job(const observation& obs, const reconcile_config& cfg)
       return need_branch{branch_key_of(t)};
     if (!obs.branch->granted)
       return waiting(t, obs.branch->message);
-    if (!t.spec.workspace_ref && t.status.phase.empty())
+    // With the plan that creates the Job, so once per Job: a Task that first waited for a
+    // dependency or the lock is no longer in its first phase here, and must still be warned.
+    if (!t.spec.workspace_ref)
       p.actions.emplace_back(emit_event{"Warning", "BranchWithoutWorkspace",
                                         "Branch " + in_quotes(t.spec.branch) +
                                             " is set but workspaceRef is not configured, branch checkout "
