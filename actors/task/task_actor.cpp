@@ -43,6 +43,10 @@ struct task_state {
   json created_job;
   std::chrono::steady_clock::time_point created_job_at;
   int failures = 0;
+  /// The one pending timer (requeue_after): its due time and generation. A newer, earlier
+  /// deadline replaces it; ticks of replaced timers are ignored, so timers never pile up.
+  std::optional<std::chrono::steady_clock::time_point> timer_due;
+  uint64_t timer_generation = 0;
   static inline const char* name = "kelos.task";
 };
 
@@ -86,8 +90,13 @@ void reconcile(self_ptr self);
 void finish(self_ptr self, std::optional<std::chrono::milliseconds> requeue_after, bool requeue_now) {
   auto& st = self->state;
   st.busy = false;
-  if (requeue_after)
-    self->delayed_send(self, *requeue_after, atom::reconcile::value);
+  if (requeue_after) {
+    auto due = std::chrono::steady_clock::now() + *requeue_after;
+    if (!st.timer_due || due < *st.timer_due) {
+      st.timer_due = due;
+      self->delayed_send(self, *requeue_after, atom::tick::value, ++st.timer_generation);
+    }
+  }
   if (st.dirty || requeue_now) {
     st.dirty = false;
     reconcile(self);
@@ -416,6 +425,12 @@ caf::behavior task_actor(self_ptr self, task_id id, kube_actor kube, caf::actor 
   st.ctx = std::move(ctx);
   return {
     [=](atom::reconcile) { reconcile(self); },
+    [=](atom::tick, uint64_t generation) {
+      if (generation != self->state.timer_generation)
+        return;
+      self->state.timer_due.reset();
+      reconcile(self);
+    },
     [=](atom::pod, std::string& pod_name) {
       if (self->state.pod_name != pod_name) {
         self->state.pod_name = std::move(pod_name);
