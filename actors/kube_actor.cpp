@@ -70,11 +70,11 @@ struct pending_call {
 
 /// One shared list+watch.
 struct watch_entry {
-  watch_entry(k8s::resource_info res, k8s::watch_config cfg)
-    : resource(std::move(res)), machine(std::move(cfg)) {}
+  watch_entry(k8s::resource_info res, k8s::watch_config cfg, k8s::store<k8s::json>::projection project)
+    : resource(std::move(res)), machine(std::move(cfg)), cache(std::move(project)) {}
   k8s::resource_info resource;
   k8s::watch_machine machine;
-  k8s::store<k8s::json> cache{[](const k8s::json& j) { return j; }};
+  k8s::store<k8s::json> cache;
   std::vector<caf::actor> subscribers;
   k8s::line_decoder decoder;
   /// Id of the current list call or stream; answers for other ids are stale.
@@ -502,7 +502,10 @@ caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport,
                                                                + ": unknown kind"));
         auto wcfg = st.cfg.watch;
         wcfg.label_selector = spec.label_selector;
-        it = st.watches.try_emplace(spec, *res, std::move(wcfg)).first;
+        k8s::store<k8s::json>::projection project = [](k8s::json&& j) { return std::move(j); };
+        if (st.cfg.projection)
+          project = [f = st.cfg.projection, spec](k8s::json&& j) { return f(spec, std::move(j)); };
+        it = st.watches.try_emplace(spec, *res, std::move(wcfg), std::move(project)).first;
         it->second.subscribers.push_back(sub);
         self->monitor(sub);
         spdlog::debug("kube: starting watch {}", spec.to_string());

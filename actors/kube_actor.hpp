@@ -33,6 +33,10 @@ struct kube_config {
   k8s::retry_policy retry;
   /// List page size, watch timeout, watch backoff.
   k8s::watch_config watch;
+  /// Applied to every object before it enters a watch cache (list items and watch
+  /// events), so caches hold only what subscribers read. Must keep apiVersion, kind,
+  /// metadata.name/namespace/uid/resourceVersion. Unset: objects are cached whole.
+  std::function<k8s::json(const watch_spec&, k8s::json&&)> projection;
 };
 
 /// Checks the settings; errors name the field.

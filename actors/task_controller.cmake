@@ -1,6 +1,7 @@
 # kelos_task_controller: the Task controller's actors (supervisor, Task actors, dependency
 # gate, branch lock) plus the pure reconcile decision they execute.
-add_library(kelos_task_reconcile STATIC ${CMAKE_CURRENT_LIST_DIR}/task/reconcile.cpp)
+add_library(kelos_task_reconcile STATIC ${CMAKE_CURRENT_LIST_DIR}/task/reconcile.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/task/cache_projection.cpp)
 target_link_libraries(kelos_task_reconcile PUBLIC kelos_job_builder kelos_task_logic kelos_core
   PRIVATE kelos_warnings)
 

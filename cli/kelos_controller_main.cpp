@@ -111,6 +111,7 @@ int main(int argc, char** argv) {
     kube_config kc;
     kc.qps = opts.qps;
     kc.burst = opts.burst;
+    kc.projection = task::project_cached;
     auto kube = spawn_kube(sys, make_http_transport(http), kc);
 
     auto ctx = std::make_shared<task::controller_context>();

@@ -126,8 +126,11 @@ json with_status(json task_json, const k8s::task_status& status) {
   return task_json;
 }
 
-json with_finalizer(json task_json, bool present) {
-  auto& meta = task_json["metadata"];
+/// A merge patch setting the finalizer list, guarded by the observed resourceVersion
+/// (a concurrent change gives 409 and a re-read). A patch, not a PUT, so fields the cache
+/// does not keep (annotations, managedFields) are never written back.
+std::string finalizer_patch(const json& task_json, bool present) {
+  const auto& meta = task_json["metadata"];
   json list = meta.contains("finalizers") && meta["finalizers"].is_array() ? meta["finalizers"] : json::array();
   json out = json::array();
   for (auto& f : list)
@@ -135,8 +138,8 @@ json with_finalizer(json task_json, bool present) {
       out.push_back(f);
   if (present)
     out.push_back(std::string{task_finalizer});
-  meta["finalizers"] = out;
-  return task_json;
+  json patch = {{"metadata", {{"finalizers", out}, {"resourceVersion", k8s::get_string(meta, "resourceVersion")}}}};
+  return patch.dump();
 }
 
 void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t i);
@@ -176,9 +179,12 @@ void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t 
       using T = std::decay_t<decltype(step)>;
       if constexpr (std::is_same_v<T, add_finalizer> || std::is_same_v<T, remove_finalizer>) {
         bool add = std::is_same_v<T, add_finalizer>;
-        auto obj = with_finalizer(snap->task_json, add);
-        call_step(self, snap, p, i, k8s::update_request(task_res, ns, name, obj),
-                  add ? "adding the finalizer" : "removing the finalizer",
+        auto req = k8s::patch_request(task_res, ns, name, k8s::patch_type::merge, finalizer_patch(snap->task_json, add));
+        if (!req) {
+          write_failed(self, "building the finalizer patch", to_caf_error(req.error()));
+          return;
+        }
+        call_step(self, snap, p, i, std::move(*req), add ? "adding the finalizer" : "removing the finalizer",
                   [self, snap](json& reply) {
                     self->state.written_task = reply;
                     snap->task_json = reply;
@@ -303,6 +309,12 @@ void reconcile(self_ptr self) {
   const auto& ctx = *st.ctx;
   get_cached(self, tasks_spec(ctx), k8s::object_ref{"Task", st.id.namespace_, st.id.name}, [=](json obj) {
     auto& st = self->state;
+    if (!st.written_task.is_null()) {
+      auto cached_rv = rv_number(obj);
+      auto written_rv = rv_number(st.written_task);
+      if (obj.is_null() || !cached_rv || !written_rv || *cached_rv >= *written_rv)
+        st.written_task = nullptr; // the cache has caught up with (or moved past) our write
+    }
     obj = freshest(std::move(obj), st.written_task);
     if (obj.is_null()) {
       st.busy = false;

@@ -1,5 +1,6 @@
 #include "actors/task/task_supervisor.hpp"
 
+#include "actors/task/cache_projection.hpp"
 #include "actors/task/task_actor.hpp"
 #include "runtime/caf_error.hpp"
 
@@ -196,6 +197,10 @@ watch_spec agent_configs_spec(const controller_context& ctx) {
   return {std::string{k8s::kelos_api_version}, "AgentConfig", ctx.watch_namespace, ""};
 }
 watch_spec secrets_spec(const controller_context& ctx) { return {"v1", "Secret", ctx.watch_namespace, ""}; }
+
+k8s::json project_cached(const watch_spec& spec, k8s::json&& object) {
+  return project_for_task_controller(spec.kind, std::move(object));
+}
 
 caf::actor spawn_task_supervisor(caf::actor_system& sys, kube_actor kube, std::shared_ptr<const controller_context> ctx,
                                  std::shared_ptr<std::atomic<bool>> ready) {

@@ -26,6 +26,10 @@ namespace kelos::task {
 caf::actor spawn_task_supervisor(caf::actor_system& sys, kube_actor kube, std::shared_ptr<const controller_context> ctx,
                                  std::shared_ptr<std::atomic<bool>> ready = nullptr);
 
+/// The KUBE actor cache projection the Task controller is written for
+/// (`kube_config::projection`; see actors/task/cache_projection.hpp).
+k8s::json project_cached(const watch_spec& spec, k8s::json&& object);
+
 /// The gate and lock actors, spawned by the supervisor; exposed for actor tests.
 caf::actor spawn_dependency_gate(caf::local_actor* parent, kube_actor kube, caf::actor supervisor,
                                  std::shared_ptr<const controller_context> ctx);

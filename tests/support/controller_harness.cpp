@@ -151,6 +151,7 @@ bool controller_harness::start_controller() {
   kube_config kc;
   kc.watch.backoff.initial = std::chrono::milliseconds{100};
   kc.watch.backoff.max = std::chrono::milliseconds{500};
+  kc.projection = task::project_cached;
   kube_ = spawn_kube(*sys_, make_http_transport(controller_client_), kc);
   registry_ = std::make_unique<metrics::registry>();
   auto tm = metrics::task_metrics::register_in(*registry_);
