@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <optional>
 #include <set>
 
 namespace kelos::task {
@@ -107,6 +108,38 @@ void on_pod(self_ptr self, const k8s::object_ref& ref) {
       [=](caf::error& err) { spdlog::debug("task controller: reading pod {}: {}", ref.to_string(), from_caf_error(err).render()); });
 }
 
+/// The cache spec a waited-for reference lives in.
+std::optional<watch_spec> spec_of_ref(const controller_context& ctx, std::string_view kind) {
+  if (kind == "Workspace")
+    return workspaces_spec(ctx);
+  if (kind == "AgentConfig")
+    return agent_configs_spec(ctx);
+  if (kind == "Secret")
+    return secrets_spec(ctx);
+  return std::nullopt;
+}
+
+/// Wakes `id` when `ref` is applied. The object may have appeared between the Task's cache
+/// read and this message, its `apply` already handled with nobody waiting: a first
+/// registration therefore looks into the cache once (any later apply reaches us after the
+/// registration). The registration stays after that look, so a Task that still sees the
+/// object as missing (undecodable) and asks again is not woken in a loop.
+void watch_ref(self_ptr self, const k8s::object_ref& ref, const task_id& id) {
+  auto& st = self->state;
+  if (!st.ref_waiters[ref].insert(id).second)
+    return;
+  auto spec = spec_of_ref(*st.ctx, ref.kind);
+  if (!spec)
+    return;
+  self->request(st.kube, caf::infinite, atom::get::value, *spec, ref)
+    .then(
+      [=](json_doc& doc) {
+        if (!doc.value.is_null())
+          route(self, id);
+      },
+      [=](caf::error& err) { spdlog::debug("task controller: reading {}: {}", ref.to_string(), from_caf_error(err).render()); });
+}
+
 caf::behavior supervisor(self_ptr self, kube_actor kube, std::shared_ptr<const controller_context> ctx,
                          std::shared_ptr<std::atomic<bool>> ready) {
   auto& st = self->state;
@@ -177,9 +210,7 @@ caf::behavior supervisor(self_ptr self, kube_actor kube, std::shared_ptr<const c
         become_ready(self);
     },
     [=](atom::wake, const task_id& id) { route(self, id); },
-    [=](atom::watch_ref, const k8s::object_ref& ref, const task_id& id) {
-      self->state.ref_waiters[ref].insert(id);
-    },
+    [=](atom::watch_ref, const k8s::object_ref& ref, const task_id& id) { watch_ref(self, ref, id); },
   };
 }
 
