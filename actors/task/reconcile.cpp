@@ -68,7 +68,10 @@ plan fail(const k8s::task& t, k8s::time_point now, std::string message, std::str
 void apply_ttl(const k8s::task& t, k8s::time_point now, plan& p) {
   if (!t.spec.ttl_seconds_after_finished)
     return;
-  k8s::time_point finished = t.status.completion_time.value_or(now);
+  // Objects written by older controllers may lack completionTime: fall back to the
+  // latest time the Task is known to have existed, so the TTL still expires.
+  k8s::time_point finished =
+    t.status.completion_time.value_or(t.status.start_time.value_or(t.meta.creation_timestamp.value_or(now)));
   auto due = finished + std::chrono::seconds{*t.spec.ttl_seconds_after_finished};
   if (now >= due) {
     p.actions.emplace_back(emit_event{"Normal", "TaskExpired", "Deleting Task due to TTL expiration"});
@@ -281,7 +284,9 @@ decision decide_without_job(const observation& obs, const reconcile_config& cfg)
     std::string message = "Failed to build Job: " + job.error().message;
     plan failed = fail(t, obs.now, message, "JobBuildFailed", message, true);
     failed.actions.emplace_back(release_branch{});
-    apply_ttl(t, obs.now, failed);
+    k8s::task finished = t;
+    finished.status.completion_time = obs.now;
+    apply_ttl(finished, obs.now, failed);
     return failed;
   }
   std::string job_name = t.meta.name;
@@ -310,7 +315,9 @@ decision decide(const observation& obs, const reconcile_config& cfg) {
       return p;
     p.actions.emplace_back(release_branch{});
     // The Job named after the Task, unless the cache shows someone else controls it.
-    if (!obs.job || owned_by(*obs.job, t))
+    if (obs.job && owned_by(*obs.job, t))
+      p.actions.emplace_back(delete_job{obs.job->meta.uid});
+    else if (!obs.job && !t.status.job_name.empty())
       p.actions.emplace_back(delete_job{});
     p.actions.emplace_back(remove_finalizer{});
     return p;

@@ -92,7 +92,11 @@ struct need_log {
 /// Plan steps, executed in order. A failing write stops the plan.
 struct add_finalizer {};
 struct remove_finalizer {};
-struct delete_job {};
+/// Deletes the Job named after the Task (background propagation). `uid`, when known,
+/// is a precondition so that a Job recreated by someone else is never deleted.
+struct delete_job {
+  std::string uid;
+};
 struct release_branch {};
 struct create_job {
   k8s::json job;

@@ -144,6 +144,12 @@ std::string finalizer_patch(const json& task_json, bool present) {
 
 void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t i);
 
+/// A Job we created or found, used while the cache does not show it yet.
+void remember_job(self_ptr self, json job) {
+  self->state.created_job = std::move(job);
+  self->state.created_job_at = std::chrono::steady_clock::now();
+}
+
 /// Executes a KUBE call for step `i`; on success runs `after(reply)` and the next step.
 void call_step(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t i, k8s::http_request req,
                std::string what, std::function<void(json&)> after, bool not_found_ok = false) {
@@ -193,17 +199,37 @@ void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t 
       } else if constexpr (std::is_same_v<T, delete_job>) {
         k8s::delete_options opts;
         opts.propagation_policy = "Background";
+        opts.precondition_uid = step.uid;
         call_step(self, snap, p, i, k8s::delete_request(resource("batch/v1", "Job"), ns, name, opts),
                   "deleting the Job", [](json&) {}, true);
       } else if constexpr (std::is_same_v<T, release_branch>) {
         self->send(st.lock, atom::release::value, st.id);
         next();
       } else if constexpr (std::is_same_v<T, create_job>) {
-        call_step(self, snap, p, i, k8s::create_request(resource("batch/v1", "Job"), ns, step.job),
-                  "creating the Job", [self](json& reply) {
-                    self->state.created_job = reply;
-                    self->state.created_job_at = std::chrono::steady_clock::now();
-                  });
+        const auto& jobs = resource("batch/v1", "Job");
+        self->request(st.kube, caf::infinite, atom::call::value, k8s::create_request(jobs, ns, step.job))
+          .then(
+            [=](json_doc& reply) {
+              remember_job(self, std::move(reply.value));
+              run_plan(self, snap, p, i + 1);
+            },
+            [=](caf::error& err) {
+              if (from_caf_error(err).code != errc::already_exists) {
+                write_failed(self, "creating the Job", err);
+                return;
+              }
+              // A Job of that name exists. It may carry no kelos.dev/task label and so never
+              // reach the cache: read it once, remember it, and decide again (ours: carry on;
+              // someone else's: JobConflict) instead of retrying the create forever.
+              self->request(self->state.kube, caf::infinite, atom::call::value, k8s::get_request(jobs, ns, name))
+                .then(
+                  [=](json_doc& existing) {
+                    remember_job(self, std::move(existing.value));
+                    self->state.dirty = true;
+                    finish(self, std::nullopt, false);
+                  },
+                  [=](caf::error& e) { write_failed(self, "reading the existing Job", e); });
+            });
       } else if constexpr (std::is_same_v<T, write_status>) {
         auto obj = with_status(snap->task_json, step.status);
         call_step(self, snap, p, i, k8s::update_status_request(task_res, ns, name, obj), "writing status",

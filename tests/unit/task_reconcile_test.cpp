@@ -54,6 +54,7 @@ k8s::job_view make_job(int64_t active, int64_t succeeded, int64_t failed) {
   k8s::job_view j;
   j.meta.name = "fix-bug";
   j.meta.namespace_ = "team-a";
+  j.meta.uid = "job-uid-1";
   j.meta.owner_references = {task_owner()};
   j.active = active;
   j.succeeded = succeeded;
@@ -270,14 +271,21 @@ TEST(TaskReconcileTest, MissingFinalizerIsAddedFirstWhateverTheState) {
 TEST(TaskReconcileTest, DeletingWithFinalizerReleasesBranchDeletesJobAndRemovesFinalizer) {
   // Deletion asks no question and ignores missing references, dependencies and phase.
   const std::vector<named_setup> rows = {
-    {"no Job cached", [](scene&) {}},
+    {"no Job cached but one was created", [](scene& s) { s.task.status.job_name = "fix-bug"; }},
     {"own Job running", [](scene& s) { s.obs.job = make_job(1, 0, 0); }},
     {"dependencies and branch", [](scene& s) {
+       s.obs.job = make_job(0, 0, 0);
        s.task.spec.depends_on = {"a"};
        s.task.spec.branch = "feature/x";
      }},
-    {"missing workspace", [](scene& s) { s.without_workspace(); }},
-    {"terminal", [](scene& s) { s.finished(k8s::task_phase::succeeded, t0 - 1min); }},
+    {"missing workspace", [](scene& s) {
+       s.obs.job = make_job(0, 0, 0);
+       s.without_workspace();
+     }},
+    {"terminal", [](scene& s) {
+       s.obs.job = make_job(0, 1, 0);
+       s.finished(k8s::task_phase::succeeded, t0 - 1min);
+     }},
   };
   for (const auto& r : rows) {
     SCOPED_TRACE(r.name);
@@ -677,6 +685,25 @@ TEST(TaskReconcileTest, JobBuildFailureFailsTheTaskAndReleasesTheBranch) {
     EXPECT_EQ(event_message(p, "JobBuildFailed"), r.message);
     EXPECT_FALSE(p.requeue_after); // terminal: no retry loop
   }
+}
+
+TEST(TaskReconcileTest, DeletingATaskThatNeverCreatedAJobDeletesNoJob) {
+  // A Job of that name that the cache does not show is not ours to delete (ownerReference
+  // garbage collection removes ours if a lost status write hid it).
+  scene s;
+  s.task.meta.deletion_timestamp = t0 - 1s;
+  EXPECT_EQ(steps_of(s.plan_of()), (steps{"release_branch", "remove_finalizer"}));
+}
+
+TEST(TaskReconcileTest, DeletingGuardsTheJobDeleteWithItsUid) {
+  scene s;
+  s.task.meta.deletion_timestamp = t0 - 1s;
+  s.obs.job = make_job(1, 0, 0);
+  auto p = s.plan_of();
+  ASSERT_EQ(p.actions.size(), 3u);
+  const auto* del = std::get_if<delete_job>(&p.actions[1]);
+  ASSERT_NE(del, nullptr);
+  EXPECT_EQ(del->uid, s.obs.job->meta.uid);
 }
 
 TEST(TaskReconcileTest, JobBuildFailureHonoursTheTTL) {
