@@ -3,7 +3,8 @@
 // observed Task status (Pending/Running) and re-queues the Tasks that were waiting for a
 // branch, oldest first, before it answers any request. Locks are released when a Task
 // reaches a terminal phase, is deleted, or gives its lock back (Job creation failed);
-// the next waiter is woken by message.
+// the next waiter is woken by message, the others queued on that branch too (their
+// Waiting message names the holder).
 
 #include "actors/task/task_supervisor.hpp"
 
@@ -16,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
 namespace kelos::task {
 namespace {
@@ -48,7 +50,19 @@ void wake(self_ptr self, const std::vector<branch_queue::grant>& grants) {
   }
 }
 
-void release(self_ptr self, const task_id& id) { wake(self, self->state.queue.release(id)); }
+/// Releases `id`, wakes the new holders, and wakes the Tasks still queued on the keys that
+/// changed hands so their Waiting message names the new holder (not the finished one).
+void release(self_ptr self, const task_id& id) {
+  auto& q = self->state.queue;
+  auto grants = q.release(id);
+  wake(self, grants);
+  std::set<branch_key> handed_over;
+  for (const auto& g : grants)
+    handed_over.insert(g.key);
+  for (const auto& key : handed_over)
+    for (const auto& waiter : q.waiters(key))
+      self->send(self->state.supervisor, atom::wake::value, waiter);
+}
 
 void answer(self_ptr self, const branch_key& key, const task_id& id, k8s::time_point created, lock_promise& rp) {
   auto& q = self->state.queue;
