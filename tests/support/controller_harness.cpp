@@ -50,6 +50,24 @@ std::string api_version_of(const std::string& resource) {
   return "v1";
 }
 
+/// An HTTP client built from a kubeconfig the way kelos-controller builds its own; null
+/// (with a test failure) when that fails.
+std::shared_ptr<k8s::http_client> client_from(const std::string& kubeconfig) {
+  k8s::client::load_options lo;
+  lo.kubeconfig_path = kubeconfig;
+  auto rc = k8s::client::load_rest_config(lo);
+  if (!rc) {
+    ADD_FAILURE() << rc.error().render();
+    return nullptr;
+  }
+  auto c = k8s::http_client::make(transport_config_from(*rc));
+  if (!c) {
+    ADD_FAILURE() << c.error().render();
+    return nullptr;
+  }
+  return std::shared_ptr<k8s::http_client>(std::move(*c));
+}
+
 } // namespace
 
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
@@ -97,19 +115,9 @@ bool controller_harness::start_server() {
     ADD_FAILURE() << w.error().render();
     return false;
   }
-  k8s::client::load_options lo;
-  lo.kubeconfig_path = kubeconfig;
-  auto rc = k8s::client::load_rest_config(lo);
-  if (!rc) {
-    ADD_FAILURE() << rc.error().render();
+  test_client_ = client_from(kubeconfig);
+  if (!test_client_)
     return false;
-  }
-  auto c = k8s::http_client::make(transport_config_from(*rc));
-  if (!c) {
-    ADD_FAILURE() << c.error().render();
-    return false;
-  }
-  test_client_ = std::shared_ptr<k8s::http_client>(std::move(*c));
   for (const char* crd : {"tasks", "workspaces", "agentconfigs", "taskspawners"}) {
     auto path = std::filesystem::path{KELOS_SOURCE_DIR} / "deploy/crds" / (std::string{crd} + ".kelos.dev.yaml");
     auto doc = apiserver::yaml_to_json(read_file(path));
@@ -134,20 +142,9 @@ bool controller_harness::start_controller() {
   cfg_->set("logger.console", caf::atom("none"));
   register_error_category(*cfg_);
   sys_ = std::make_unique<caf::actor_system>(*cfg_);
-  auto kubeconfig = (dir_ / "kubeconfig").string();
-  k8s::client::load_options lo;
-  lo.kubeconfig_path = kubeconfig;
-  auto rc = k8s::client::load_rest_config(lo);
-  if (!rc) {
-    ADD_FAILURE() << rc.error().render();
+  controller_client_ = client_from((dir_ / "kubeconfig").string());
+  if (!controller_client_)
     return false;
-  }
-  auto c = k8s::http_client::make(transport_config_from(*rc));
-  if (!c) {
-    ADD_FAILURE() << c.error().render();
-    return false;
-  }
-  controller_client_ = std::shared_ptr<k8s::http_client>(std::move(*c));
   kube_config kc;
   kc.watch.backoff.initial = std::chrono::milliseconds{100};
   kc.watch.backoff.max = std::chrono::milliseconds{500};
