@@ -30,6 +30,8 @@ struct gate_state {
   std::shared_ptr<const controller_context> ctx;
   dependency_graph graph;
   std::map<task_id, dependency_node> nodes;
+  /// The missing-dependency deadline each Task already has a wake timer for.
+  std::map<task_id, k8s::time_point> timers;
   bool synced = false;
   std::vector<deferred_check> deferred;
   static inline const char* name = "kelos.dependency-gate";
@@ -55,7 +57,11 @@ void answer(self_ptr self, const task_id& id, std::vector<std::string> depends_o
   auto verdict = st.graph.evaluate(id, now);
   k8s::json data = verdict.what == dependency_verdict::kind::ready ? st.graph.template_data(id) : k8s::json{};
   if (verdict.what == dependency_verdict::kind::waiting) {
-    if (auto deadline = st.graph.next_deadline(id)) {
+    // One timer per Task and deadline: repeated checks while a dependency is missing do
+    // not stack up timers.
+    auto deadline = st.graph.next_deadline(id);
+    if (deadline && st.timers[id] != *deadline) {
+      st.timers[id] = *deadline;
       auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now) + std::chrono::milliseconds{1};
       self->delayed_send(st.supervisor, std::max(delay, std::chrono::milliseconds{1}), atom::wake::value, id);
     }
@@ -107,6 +113,7 @@ caf::behavior gate(self_ptr self, kube_actor kube, caf::actor supervisor, std::s
       auto& st = self->state;
       task_id id{ref.namespace_, ref.name};
       st.nodes.erase(id);
+      st.timers.erase(id);
       st.graph.erase(id);
       wake_dependents(self, id);
     },

@@ -200,6 +200,10 @@ caf::behavior supervisor(self_ptr self, kube_actor kube, std::shared_ptr<const c
         auto id = id_of(ref);
         st.known.erase(id);
         stop_actor(self, id);
+        for (auto it = st.ref_waiters.begin(); it != st.ref_waiters.end();) {
+          it->second.erase(id);
+          it = it->second.empty() ? st.ref_waiters.erase(it) : std::next(it);
+        }
       } else if (spec.kind == "Job") {
         route(self, id_of(ref));
       }
