@@ -6,6 +6,8 @@ if(TARGET kelos_test_controller_harness)
       ${CMAKE_CURRENT_LIST_DIR}/task_controller_support.cpp
       ${CMAKE_CURRENT_LIST_DIR}/task_controller_job_spec_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/task_controller_lifecycle_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/task_controller_dependencies_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/task_controller_branch_test.cpp
     LIBS kelos_test_controller_harness
     TIMEOUT 300)
 endif()
