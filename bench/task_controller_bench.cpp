@@ -1,0 +1,842 @@
+// Task controller throughput, Task→Job latency and controller memory (bench/README.md,
+// "Task controller"; issue 4 §4).
+//
+// The embedded API server runs in this process (WAL in a temp dir, fsync on or off) with the
+// CRDs of deploy/crds installed. The real `kelos-controller` binary runs as a child process
+// against it (--kubeconfig, metrics and health on free 127.0.0.1 ports); the clock starts
+// once its /readyz answers 200.
+//
+// 1. Controller run (namespace bench-ctl, with the credentials Secret): C threads POST N
+//    Tasks through one `k8s::http_client` (C pooled keep-alive connections), recording each
+//    create reply; an in-process store watch on batch/v1 Jobs records each Job's ADDED time.
+//    Latency = Job ADDED − Task create reply; throughput = N / (last Job − first create sent).
+//    Controller RSS (VmRSS, VmHWM of /proc/<pid>/status) is read once every Job exists and
+//    again once the controller has gone idle (status writes and Events done).
+// 2. The controller is stopped (SIGTERM). Baseline (namespace bench-base, no controller):
+//    the same C threads POST each Task and then its Job (the Job the controller's builder
+//    makes for such a Task, owner UID from the Task reply): the controller's two essential
+//    writes. Ratio = controller throughput / baseline throughput.
+//
+// Prints its figures; never asserts timings. Exits 1 on any failed write, a missing Job or a
+// controller that dies or does not become ready; every wait is bounded and the controller is
+// killed on every exit path (SIGTERM/SIGINT/SIGHUP, atexit, and PR_SET_PDEATHSIG).
+//
+// Usage: task_controller_bench [--tasks N] [--connections C] [--controller PATH]
+//          [--fsync on|off] [--timeout S] [--kube-api-qps Q] [--log-level L] [--keep]
+
+#include "actors/task/job_builder.hpp"
+#include "bench/apiserver_bench_common.hpp"
+#include "k8s/apiserver/api_server.hpp"
+#include "k8s/apiserver/content.hpp"
+#include "k8s/apiserver/object_store.hpp"
+#include "k8s/client/http_client.hpp"
+#include "k8s/kelos_types.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#ifndef KELOS_SOURCE_DIR
+#error "KELOS_SOURCE_DIR must point at the repository root"
+#endif
+#ifndef KELOS_CONTROLLER_PATH
+#define KELOS_CONTROLLER_PATH ""
+#endif
+#ifndef KELOS_BUILD_TYPE
+#define KELOS_BUILD_TYPE "?"
+#endif
+
+namespace {
+
+using kelos::bench::ms;
+using kelos::bench::percentile;
+using kelos::bench::steady_ns;
+using kelos::k8s::json;
+using namespace std::chrono_literals;
+
+constexpr const char* controller_ns = "bench-ctl";
+constexpr const char* baseline_ns = "bench-base";
+constexpr const char* secret_name = "claude-credentials";
+// Stands for the Task name and UID in the baseline's Job template; replaced per Task.
+constexpr const char* name_placeholder = "kelos-bench-name-placeholder";
+constexpr const char* uid_placeholder = "00000000-kelos-bench-uid-placeholder";
+
+// ---- the controller child process ------------------------------------------------------
+
+std::atomic<pid_t> g_controller{0};
+
+void kill_controller_now() {
+  pid_t pid = g_controller.exchange(0);
+  if (pid > 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+}
+
+extern "C" void on_fatal_signal(int sig) {
+  pid_t pid = g_controller.load();
+  if (pid > 0)
+    ::kill(pid, SIGKILL); // async-signal-safe; the kernel reaps it once we are gone
+  ::_exit(128 + sig);
+}
+
+/// Starts `argv` with stdout and stderr appended to `log_path`; the child gets SIGKILL
+/// when this (forking) thread dies. Returns the pid, or -1 with `err` set.
+pid_t spawn_process(const std::vector<std::string>& argv, const std::string& log_path, std::string& err) {
+  std::vector<char*> cargv;
+  for (const auto& s : argv)
+    cargv.push_back(const_cast<char*>(s.c_str()));
+  cargv.push_back(nullptr);
+  int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (log_fd < 0 || null_fd < 0) {
+    err = "cannot open " + log_path + ": " + std::strerror(errno);
+    return -1;
+  }
+  const pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid == 0) { // only async-signal-safe calls until execv
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent)
+      ::_exit(127);
+    ::dup2(null_fd, 0);
+    ::dup2(log_fd, 1);
+    ::dup2(log_fd, 2);
+    ::execv(cargv[0], cargv.data());
+    ::_exit(127);
+  }
+  if (pid < 0)
+    err = std::string("fork: ") + std::strerror(errno);
+  ::close(log_fd);
+  ::close(null_fd);
+  return pid;
+}
+
+/// True while `pid` has not exited (reaps it, storing the wait status, when it has).
+bool still_running(pid_t pid, int* status_out = nullptr) {
+  int status = 0;
+  pid_t r = ::waitpid(pid, &status, WNOHANG);
+  if (r == 0)
+    return true;
+  if (status_out)
+    *status_out = status;
+  return false;
+}
+
+std::string describe_wait_status(int status) {
+  if (WIFEXITED(status))
+    return "exited with code " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status))
+    return std::string("killed by signal ") + std::to_string(WTERMSIG(status));
+  return "ended";
+}
+
+/// SIGTERM, wait up to `grace`, then SIGKILL. Returns how it ended.
+std::string stop_controller(std::chrono::milliseconds grace) {
+  pid_t pid = g_controller.load();
+  if (pid <= 0)
+    return "not running";
+  ::kill(pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!still_running(pid, &status)) {
+      g_controller.store(0);
+      return describe_wait_status(status);
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  kill_controller_now();
+  return "did not stop within " + std::to_string(grace.count()) + " ms of SIGTERM; killed";
+}
+
+/// The last `lines` lines of a text file (for failure messages).
+std::string tail_of(const std::string& path, std::size_t lines) {
+  std::ifstream in{path};
+  std::vector<std::string> all;
+  for (std::string l; std::getline(in, l);)
+    all.push_back(l);
+  std::string out;
+  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i)
+    out += "    " + all[i] + "\n";
+  return out;
+}
+
+// ---- /proc ------------------------------------------------------------------------------
+
+struct proc_memory {
+  uint64_t rss_kib = 0;
+  uint64_t hwm_kib = 0;
+};
+
+proc_memory read_proc_memory(pid_t pid) {
+  proc_memory m;
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0)
+      m.rss_kib = std::strtoull(line.c_str() + 6, nullptr, 10);
+    else if (line.rfind("VmHWM:", 0) == 0)
+      m.hwm_kib = std::strtoull(line.c_str() + 6, nullptr, 10);
+  }
+  return m;
+}
+
+/// User + system CPU seconds of `pid` (fields 14 and 15 of /proc/<pid>/stat).
+double proc_cpu_seconds(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close_paren = all.rfind(')');
+  if (close_paren == std::string::npos)
+    return 0;
+  std::istringstream fields(all.substr(close_paren + 2)); // field 3 (state) onwards
+  std::string skip;
+  for (int i = 3; i < 14; ++i)
+    fields >> skip;
+  unsigned long long utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double mib(uint64_t kib) { return static_cast<double>(kib) / 1024.0; }
+
+/// A free TCP port on 127.0.0.1 (bound once and released; another process could take it
+/// before the controller binds, which would fail the run visibly).
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  uint16_t port = 0;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+    port = ntohs(addr.sin_port);
+  if (fd >= 0)
+    ::close(fd);
+  return port;
+}
+
+// ---- HTTP -------------------------------------------------------------------------------
+
+std::unique_ptr<kelos::k8s::http_client> make_client(uint16_t port, std::size_t connections) {
+  kelos::k8s::transport_config tc;
+  tc.scheme = "http";
+  tc.host = "127.0.0.1";
+  tc.port = port;
+  tc.user_agent = "task-controller-bench";
+  tc.max_idle_connections = connections;
+  tc.io_threads = 2;
+  tc.total_timeout = 30s;
+  auto c = kelos::k8s::http_client::make(tc);
+  if (!c) {
+    std::cerr << "http client: " << c.error().render() << "\n";
+    return nullptr;
+  }
+  return std::move(*c);
+}
+
+/// One request; the error string is empty on the expected status.
+std::string call(kelos::k8s::http_client& client, const std::string& method, const std::string& path,
+                 std::string body, int expected_status, std::string* reply_body = nullptr) {
+  kelos::k8s::http_request req;
+  req.method = method;
+  req.path = path;
+  req.body = std::move(body);
+  req.idempotent = method == "GET";
+  if (!req.body.empty())
+    req.headers.emplace_back("Content-Type", "application/json");
+  auto resp = client.send_sync(std::move(req), 30s);
+  if (!resp)
+    return method + " " + path + ": " + resp.error().render();
+  if (resp->status != expected_status)
+    return method + " " + path + ": HTTP " + std::to_string(resp->status) + " " + resp->body.substr(0, 300);
+  if (reply_body)
+    *reply_body = std::move(resp->body);
+  return {};
+}
+
+/// Polls `pred` every 20 ms until it holds or `limit` passes.
+bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred())
+      return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return pred();
+}
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in{p};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// CRDs from deploy/crds, the two namespaces and the credentials Secret.
+std::string set_up_cluster(kelos::k8s::http_client& client) {
+  for (const char* crd : {"tasks", "workspaces", "agentconfigs", "taskspawners"}) {
+    auto path = std::filesystem::path{KELOS_SOURCE_DIR} / "deploy/crds" / (std::string{crd} + ".kelos.dev.yaml");
+    auto doc = kelos::apiserver::yaml_to_json(read_text(path));
+    if (!doc)
+      return path.string() + ": " + doc.error().render();
+    if (auto e = call(client, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", doc->dump(), 201);
+        !e.empty())
+      return "installing the " + std::string{crd} + " CRD: " + e;
+  }
+  std::string last;
+  if (!wait_for([&] { return (last = call(client, "GET", "/apis/kelos.dev/v1alpha1/tasks", {}, 200)).empty(); }, 30s))
+    return "the Task CRD was not served within 30 s: " + last;
+  for (const char* ns : {controller_ns, baseline_ns}) {
+    json body = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}};
+    if (auto e = call(client, "POST", "/api/v1/namespaces", body.dump(), 201); !e.empty())
+      return e;
+  }
+  json secret = {{"apiVersion", "v1"},
+                 {"kind", "Secret"},
+                 {"metadata", {{"name", secret_name}}},
+                 {"stringData", {{"ANTHROPIC_API_KEY", "sk-bench-not-a-key"}}}};
+  for (const char* ns : {controller_ns, baseline_ns})
+    if (auto e = call(client, "POST", std::string("/api/v1/namespaces/") + ns + "/secrets", secret.dump(), 201);
+        !e.empty())
+      return e;
+  return {};
+}
+
+// ---- load -------------------------------------------------------------------------------
+
+std::string task_name(long long i) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "task-%06lld", i);
+  return buf;
+}
+
+/// Index of "task-000123", or -1.
+long long task_index(const std::string& name) {
+  if (name.rfind("task-", 0) != 0)
+    return -1;
+  char* end = nullptr;
+  long long v = std::strtoll(name.c_str() + 5, &end, 10);
+  return end && *end == '\0' ? v : -1;
+}
+
+/// The Task every run creates (the integration tests' api-key Task), about 300 bytes.
+json task_object(const std::string& name, const std::string& ns) {
+  return {{"apiVersion", "kelos.dev/v1alpha1"},
+          {"kind", "Task"},
+          {"metadata", {{"name", name}, {"namespace", ns}}},
+          {"spec",
+           {{"type", "claude-code"},
+            {"prompt", "Benchmark task " + name + ": say hello"},
+            {"credentials", {{"type", "api-key"}, {"secretRef", {{"name", secret_name}}}}}}}};
+}
+
+/// The Job the controller builds for such a Task, with the name and UID as placeholders.
+kelos::expected<std::string> job_template(const std::string& ns) {
+  json t = task_object(name_placeholder, ns);
+  t["metadata"]["uid"] = uid_placeholder;
+  auto decoded = kelos::k8s::decode_task(t);
+  if (!decoded)
+    return decoded.error();
+  kelos::task::job_inputs in;
+  in.task = &*decoded;
+  in.prompt = decoded->spec.prompt;
+  auto job = kelos::task::build_job(in, kelos::task::default_job_builder_config());
+  if (!job)
+    return job.error();
+  return job->dump();
+}
+
+void replace_all(std::string& s, std::string_view from, std::string_view to) {
+  for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
+    s.replace(pos, from.size(), to);
+}
+
+/// `"uid":"..."` of a create reply (the server writes metadata.uid once), or "".
+std::string uid_of(const std::string& reply) {
+  static constexpr std::string_view key = R"("uid":")";
+  auto pos = reply.find(key);
+  if (pos == std::string::npos)
+    return {};
+  pos += key.size();
+  auto end = reply.find('"', pos);
+  return end == std::string::npos ? std::string{} : reply.substr(pos, end - pos);
+}
+
+struct load_result {
+  std::vector<int64_t> task_sent_ns;  // per Task index
+  std::vector<int64_t> task_reply_ns; // per Task index; 0 = failed
+  std::vector<int64_t> job_reply_ns;  // baseline only
+  std::vector<int64_t> task_create_latency_ns;
+  std::atomic<long long> failed{0};
+  std::mutex mu;
+  std::string first_error;
+  std::atomic<bool> abort{false};
+
+  explicit load_result(long long n)
+      : task_sent_ns(static_cast<std::size_t>(n)), task_reply_ns(static_cast<std::size_t>(n)),
+        job_reply_ns(static_cast<std::size_t>(n)) {}
+
+  void fail(const std::string& what) {
+    std::lock_guard lock{mu};
+    if (first_error.empty())
+      first_error = what;
+    if (++failed >= 10)
+      abort = true; // a broken server would otherwise cost 30 s per remaining request
+  }
+};
+
+/// C threads; thread t creates Tasks t, t+C, ... (so index order follows time order). With
+/// a non-empty `job_tmpl`, each Task's Job follows on the same connection.
+void run_load(kelos::k8s::http_client& client, const std::string& ns, long long n, int connections,
+              const std::string& job_tmpl, load_result& out) {
+  const std::string tasks_path = "/apis/kelos.dev/v1alpha1/namespaces/" + ns + "/tasks";
+  const std::string jobs_path = "/apis/batch/v1/namespaces/" + ns + "/jobs";
+  std::vector<std::vector<int64_t>> lat(static_cast<std::size_t>(connections));
+  std::vector<std::thread> threads;
+  for (int c = 0; c < connections; ++c)
+    threads.emplace_back([&, c] {
+      auto& my_lat = lat[static_cast<std::size_t>(c)];
+      for (long long i = c; i < n && !out.abort; i += connections) {
+        auto idx = static_cast<std::size_t>(i);
+        const std::string name = task_name(i);
+        std::string body = task_object(name, ns).dump();
+        std::string reply;
+        out.task_sent_ns[idx] = steady_ns();
+        if (auto e = call(client, "POST", tasks_path, std::move(body), 201, &reply); !e.empty()) {
+          out.fail("creating Task " + name + ": " + e);
+          continue;
+        }
+        out.task_reply_ns[idx] = steady_ns();
+        my_lat.push_back(out.task_reply_ns[idx] - out.task_sent_ns[idx]);
+        if (job_tmpl.empty())
+          continue;
+        std::string job = job_tmpl;
+        replace_all(job, name_placeholder, name);
+        replace_all(job, uid_placeholder, uid_of(reply));
+        if (auto e = call(client, "POST", jobs_path, std::move(job), 201); !e.empty()) {
+          out.fail("creating Job " + name + ": " + e);
+          continue;
+        }
+        out.job_reply_ns[idx] = steady_ns();
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  for (auto& l : lat)
+    out.task_create_latency_ns.insert(out.task_create_latency_ns.end(), l.begin(), l.end());
+}
+
+/// Records the first ADDED time of each Job "task-NNNNNN" in `ns` until `n` were seen,
+/// `deadline_ns` passes or `stop` is set.
+struct job_watcher {
+  std::vector<int64_t> added_ns;
+  std::atomic<long long> seen{0};
+  std::string error;
+  std::thread thread;
+
+  bool start(kelos::apiserver::object_store& store, const std::string& ns, long long n, int64_t deadline_ns,
+             const std::atomic<bool>& stop) {
+    added_ns.assign(static_cast<std::size_t>(n), 0);
+    static const auto registry = kelos::k8s::resource_registry::with_builtins();
+    const auto* jobs = registry.by_kind("batch/v1", "Job");
+    kelos::apiserver::watch_options wo;
+    wo.resource_version = std::to_string(store.current_rv());
+    wo.queue_capacity = static_cast<std::size_t>(n) * 4 + 1024;
+    auto w = store.watch(*jobs, ns, wo);
+    if (!w) {
+      error = "watching Jobs: " + w.error().message;
+      return false;
+    }
+    auto stream = w.value();
+    thread = std::thread([this, stream, n, deadline_ns, &stop, &store] {
+      while (seen < n && steady_ns() < deadline_ns && !stop) {
+        auto ev = stream->next(100ms);
+        if (!ev) {
+          if (stream->closed()) {
+            error = "the Job watch closed";
+            break;
+          }
+          continue;
+        }
+        const int64_t now = steady_ns();
+        if (ev->type == kelos::apiserver::watch_event_type::error) {
+          error = "Job watch error: " + ev->object->dump();
+          break;
+        }
+        if (ev->type != kelos::apiserver::watch_event_type::added)
+          continue;
+        const json* name = kelos::k8s::find_path(*ev->object, "metadata.name");
+        auto i = name && name->is_string() ? task_index(name->get<std::string>()) : -1;
+        if (i >= 0 && i < n && added_ns[static_cast<std::size_t>(i)] == 0) {
+          added_ns[static_cast<std::size_t>(i)] = now;
+          ++seen;
+        }
+      }
+      store.stop_watch(stream);
+    });
+    return true;
+  }
+};
+
+struct latency_summary {
+  int64_t p50 = 0, p99 = 0, max = 0;
+  long long count = 0;
+};
+
+latency_summary summarize(std::vector<int64_t> v) {
+  latency_summary s;
+  s.count = static_cast<long long>(v.size());
+  s.p50 = percentile(v, 0.50);
+  s.p99 = percentile(v, 0.99);
+  s.max = v.empty() ? 0 : v.back(); // sorted by percentile()
+  return s;
+}
+
+std::string fixed(double v, int decimals = 1) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string string_flag(int argc, char** argv, std::string_view name, std::string def) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (name == argv[i])
+      return argv[i + 1];
+  return def;
+}
+
+/// Counts Tasks in `ns` whose status names their Job, and Events in `ns`.
+std::pair<long long, long long> count_status_and_events(kelos::apiserver::object_store& store, const std::string& ns) {
+  static const auto registry = kelos::k8s::resource_registry::with_builtins();
+  long long with_job = 0, events = 0;
+  if (auto tasks = registry.by_kind("kelos.dev/v1alpha1", "Task")) {
+    if (auto l = store.list(*tasks, ns))
+      for (const auto& t : l.value().items)
+        if (!kelos::k8s::get_string(t->value("status", json::object()), "jobName").empty())
+          ++with_job;
+  }
+  if (auto ev = registry.by_kind("v1", "Event"))
+    if (auto l = store.list(*ev, ns))
+      events = static_cast<long long>(l.value().items.size());
+  return {with_job, events};
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  kelos::bench::args a(argc, argv);
+  const long long n = a.num("--tasks", 1000);
+  const int connections = static_cast<int>(a.num("--connections", 8));
+  const long long timeout_s = a.num("--timeout", 600);
+  const std::string controller = string_flag(argc, argv, "--controller", KELOS_CONTROLLER_PATH);
+  const std::string fsync_flag = string_flag(argc, argv, "--fsync", "on");
+  const std::string qps = string_flag(argc, argv, "--kube-api-qps", "");
+  const std::string log_level = string_flag(argc, argv, "--log-level", "info");
+  const bool keep = a.has_flag("--keep");
+  if (n < 1 || connections < 1 || timeout_s < 1 || controller.empty() || (fsync_flag != "on" && fsync_flag != "off")) {
+    std::cerr << "usage: task_controller_bench [--tasks N] [--connections C] [--controller PATH] [--fsync on|off]\n"
+                 "         [--timeout S] [--kube-api-qps Q] [--log-level L] [--keep]\n";
+    return 2;
+  }
+  if (::access(controller.c_str(), X_OK) != 0) {
+    std::cerr << "controller binary " << controller << " is not executable: " << std::strerror(errno) << "\n";
+    return 2;
+  }
+
+  for (int sig : {SIGINT, SIGTERM, SIGHUP})
+    std::signal(sig, on_fatal_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+  std::atexit(kill_controller_now);
+
+  const std::string dir = kelos::bench::make_temp_dir(std::filesystem::temp_directory_path().string(), "kelos-task-bench-");
+  if (dir.empty()) {
+    std::cerr << "cannot create a temp dir\n";
+    return 2;
+  }
+  int exit_code = 0;
+  auto fail = [&](const std::string& what) {
+    std::cerr << "FAILED: " << what << "\n";
+    exit_code = 1;
+  };
+  const std::string log_path = dir + "/controller.log";
+
+  kelos::apiserver::api_server_config cfg;
+  cfg.data_dir = dir + "/data";
+  cfg.fsync = fsync_flag == "on";
+  // The controller watches with the event log as its replay window; room for every run's writes.
+  cfg.event_log_size = static_cast<std::size_t>(std::max<long long>(10000, n * 8));
+  auto server = kelos::apiserver::api_server::start(cfg);
+  if (!server) {
+    std::cerr << "server start failed: " << server.error().render() << "\n";
+    return 1;
+  }
+  auto client = make_client((*server)->port(), static_cast<std::size_t>(connections));
+  if (!client)
+    return 1;
+  if (auto e = set_up_cluster(*client); !e.empty()) {
+    std::cerr << "setup: " << e << "\n";
+    return 1;
+  }
+  const std::string kubeconfig = dir + "/kubeconfig";
+  if (auto w = (*server)->write_kubeconfig(kubeconfig); !w) {
+    std::cerr << "kubeconfig: " << w.error().render() << "\n";
+    return 1;
+  }
+  auto tmpl = job_template(baseline_ns);
+  if (!tmpl) {
+    std::cerr << "building the baseline Job: " << tmpl.error().render() << "\n";
+    return 1;
+  }
+
+  const uint16_t metrics_port = free_port();
+  const uint16_t health_port = free_port();
+  std::vector<std::string> cargv{controller,
+                                 "--kubeconfig",
+                                 kubeconfig,
+                                 "--metrics-bind-address",
+                                 "127.0.0.1:" + std::to_string(metrics_port),
+                                 "--health-probe-bind-address",
+                                 "127.0.0.1:" + std::to_string(health_port),
+                                 "--log-level",
+                                 log_level};
+  if (!qps.empty()) {
+    cargv.push_back("--kube-api-qps");
+    cargv.push_back(qps);
+  }
+  std::string cmdline;
+  for (std::size_t i = 1; i < cargv.size(); ++i)
+    cmdline += " " + cargv[i];
+
+  std::cout << "task_controller_bench: tasks=" << n << " connections=" << connections
+            << " fsync=" << fsync_flag << " (WAL in " << cfg.data_dir << ")"
+            << " server_io_threads=" << cfg.io_threads << " bench_build=" << KELOS_BUILD_TYPE << "\n"
+            << "controller: " << controller << cmdline << "\n"
+            << "load average before: " << kelos::bench::load_average() << "\n";
+
+  std::string spawn_err;
+  const int64_t spawned_at = steady_ns();
+  pid_t pid = spawn_process(cargv, log_path, spawn_err);
+  if (pid < 0) {
+    std::cerr << "starting the controller: " << spawn_err << "\n";
+    return 1;
+  }
+  g_controller.store(pid);
+
+  // ---- phase 1: controller -------------------------------------------------------------
+  auto health = make_client(health_port, 1);
+  bool ready = false;
+  int child_status = 0;
+  bool died = false;
+  if (health)
+    ready = wait_for(
+      [&] {
+        if (!still_running(pid, &child_status)) {
+          died = true;
+          g_controller.store(0);
+          return true;
+        }
+        kelos::k8s::http_request req;
+        req.method = "GET";
+        req.path = "/readyz";
+        auto r = health->send_sync(std::move(req), 2s);
+        return r && r->status == 200;
+      },
+      60s);
+  if (died || !ready) {
+    fail(died ? "the controller " + describe_wait_status(child_status) + " before it was ready"
+              : "the controller's /readyz did not answer 200 within 60 s");
+    std::cerr << "controller log (" << log_path << "), last lines:\n" << tail_of(log_path, 20);
+    stop_controller(5s);
+    return exit_code;
+  }
+  const int64_t ready_ns = steady_ns() - spawned_at;
+  const proc_memory idle_mem = read_proc_memory(pid);
+  const double idle_cpu = proc_cpu_seconds(pid);
+
+  std::atomic<bool> stop_watch{false};
+  const int64_t deadline = steady_ns() + timeout_s * 1'000'000'000LL;
+  job_watcher jobs;
+  if (!jobs.start((*server)->store(), controller_ns, n, deadline, stop_watch)) {
+    fail(jobs.error);
+    stop_controller(5s);
+    return exit_code;
+  }
+  // Samples the controller's RSS every 100 ms while it works (VmHWM is the true peak).
+  std::atomic<bool> stop_sampler{false};
+  uint64_t sampled_peak_kib = 0;
+  std::thread sampler([&] {
+    while (!stop_sampler) {
+      sampled_peak_kib = std::max(sampled_peak_kib, read_proc_memory(pid).rss_kib);
+      std::this_thread::sleep_for(100ms);
+    }
+  });
+
+  const double bench_cpu0 = kelos::bench::process_cpu_seconds();
+  load_result ctl_load(n);
+  run_load(*client, controller_ns, n, connections, {}, ctl_load);
+  const int64_t creates_done = steady_ns();
+  if (ctl_load.failed > 0)
+    stop_watch = true; // some Jobs can never come
+  // Wait for the Jobs, noticing a controller that dies meanwhile.
+  while (jobs.seen < n && steady_ns() < deadline && !stop_watch) {
+    if (!still_running(pid, &child_status)) {
+      died = true;
+      g_controller.store(0);
+      stop_watch = true;
+      break;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  stop_watch = true;
+  jobs.thread.join();
+  const proc_memory jobs_mem = died ? proc_memory{} : read_proc_memory(pid);
+  const double jobs_cpu = died ? 0 : proc_cpu_seconds(pid) - idle_cpu;
+  const double bench_cpu = kelos::bench::process_cpu_seconds() - bench_cpu0;
+
+  // Let the controller finish its status writes and Events: idle = under 20 ms of CPU in 1 s.
+  int64_t settled_ns = 0;
+  proc_memory settled_mem;
+  double settled_cpu = 0;
+  if (!died && jobs.seen == n) {
+    const int64_t settle_start = steady_ns();
+    double prev = proc_cpu_seconds(pid);
+    bool idle = wait_for(
+      [&] {
+        std::this_thread::sleep_for(1s);
+        double now = proc_cpu_seconds(pid);
+        bool quiet = now - prev < 0.02;
+        prev = now;
+        return quiet;
+      },
+      120s);
+    settled_ns = idle ? steady_ns() - settle_start : -1;
+    settled_mem = read_proc_memory(pid);
+    settled_cpu = proc_cpu_seconds(pid) - idle_cpu;
+  }
+  stop_sampler = true;
+  sampler.join();
+  auto [tasks_with_job, events] = count_status_and_events((*server)->store(), controller_ns);
+  const std::string stopped = died ? "the controller " + describe_wait_status(child_status) : stop_controller(15s);
+
+  int64_t first_sent = INT64_MAX, last_job = 0;
+  std::vector<int64_t> task_to_job;
+  long long negative = 0;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+    if (ctl_load.task_sent_ns[i] > 0)
+      first_sent = std::min(first_sent, ctl_load.task_sent_ns[i]);
+    last_job = std::max(last_job, jobs.added_ns[i]);
+    if (ctl_load.task_reply_ns[i] > 0 && jobs.added_ns[i] > 0) {
+      task_to_job.push_back(jobs.added_ns[i] - ctl_load.task_reply_ns[i]);
+      negative += jobs.added_ns[i] < ctl_load.task_reply_ns[i] ? 1 : 0;
+    }
+  }
+  const auto ctl_create = summarize(ctl_load.task_create_latency_ns);
+  const auto lat = summarize(task_to_job);
+  const double ctl_seconds = static_cast<double>(last_job - first_sent) / 1e9;
+  const double ctl_rate = jobs.seen == n && ctl_seconds > 0 ? static_cast<double>(n) / ctl_seconds : 0;
+  const double create_seconds = static_cast<double>(creates_done - first_sent) / 1e9;
+
+  std::cout << "\n--- controller run (namespace " << controller_ns << ") ---\n"
+            << "controller ready after " << fixed(ms(ready_ns), 0) << " ms; idle RSS " << fixed(mib(idle_mem.rss_kib))
+            << " MiB\n"
+            << "Task creates: " << (n - ctl_load.failed) << " ok, " << ctl_load.failed << " failed, in "
+            << fixed(create_seconds, 2) << " s (" << fixed(static_cast<double>(n) / create_seconds, 0)
+            << "/s); create reply p50 " << fixed(ms(ctl_create.p50), 2) << " ms, p99 " << fixed(ms(ctl_create.p99), 2)
+            << " ms\n"
+            << "Jobs seen: " << jobs.seen << "/" << n << "; first Task sent -> last Job: " << fixed(ctl_seconds, 2)
+            << " s -> " << fixed(ctl_rate, 0) << " Tasks/s\n"
+            << "Task reply -> Job ADDED: p50 " << fixed(ms(lat.p50), 1) << " ms, p99 " << fixed(ms(lat.p99), 1)
+            << " ms, max " << fixed(ms(lat.max), 1) << " ms (" << lat.count << " samples, " << negative
+            << " Jobs before the Task reply)\n"
+            << "controller at last Job: VmRSS " << fixed(mib(jobs_mem.rss_kib)) << " MiB, VmHWM "
+            << fixed(mib(jobs_mem.hwm_kib)) << " MiB, CPU " << fixed(jobs_cpu, 2) << " s since ready\n";
+  if (settled_ns != 0)
+    std::cout << "controller idle " << (settled_ns < 0 ? "not reached within 120 s" : fixed(ms(settled_ns) / 1000.0, 1) + " s")
+              << " after the last Job: VmRSS " << fixed(mib(settled_mem.rss_kib)) << " MiB, VmHWM "
+              << fixed(mib(settled_mem.hwm_kib)) << " MiB (sampled peak " << fixed(mib(sampled_peak_kib))
+              << " MiB), CPU " << fixed(settled_cpu, 2) << " s since ready\n";
+  std::cout << "Tasks with status.jobName: " << tasks_with_job << "/" << n << "; Events: " << events << "\n"
+            << "bench process CPU (server + load) until the last Job: " << fixed(bench_cpu, 2) << " s\n"
+            << "controller stop: " << stopped << "\n";
+  if (ctl_load.failed > 0)
+    fail(std::to_string(ctl_load.failed.load()) + " Task creates failed; first: " + ctl_load.first_error);
+  if (died)
+    fail("the controller " + describe_wait_status(child_status) + " during the run");
+  if (!jobs.error.empty())
+    fail(jobs.error);
+  if (jobs.seen < n && ctl_load.failed == 0 && !died)
+    fail(std::to_string(n - jobs.seen) + " Jobs missing after " + std::to_string(timeout_s) + " s");
+  if (exit_code != 0) {
+    std::cerr << "controller log (" << log_path << "), last lines:\n" << tail_of(log_path, 20);
+    return exit_code;
+  }
+
+  // ---- phase 2: baseline ---------------------------------------------------------------
+  load_result base_load(n);
+  const double base_cpu0 = kelos::bench::process_cpu_seconds();
+  run_load(*client, baseline_ns, n, connections, *tmpl, base_load);
+  const double base_cpu = kelos::bench::process_cpu_seconds() - base_cpu0;
+  int64_t base_first = INT64_MAX, base_last = 0;
+  std::vector<int64_t> base_pair;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+    if (base_load.task_sent_ns[i] > 0)
+      base_first = std::min(base_first, base_load.task_sent_ns[i]);
+    base_last = std::max(base_last, base_load.job_reply_ns[i]);
+    if (base_load.job_reply_ns[i] > 0)
+      base_pair.push_back(base_load.job_reply_ns[i] - base_load.task_reply_ns[i]);
+  }
+  const double base_seconds = static_cast<double>(base_last - base_first) / 1e9;
+  const double base_rate = base_load.failed == 0 && base_seconds > 0 ? static_cast<double>(n) / base_seconds : 0;
+  const auto base_create = summarize(base_load.task_create_latency_ns);
+  const auto base_job = summarize(base_pair);
+  std::cout << "\n--- baseline (namespace " << baseline_ns << ", no controller): POST Task, then POST its Job ---\n"
+            << "writes: " << (2 * n - base_load.failed) << " ok, " << base_load.failed << " failed, in "
+            << fixed(base_seconds, 2) << " s -> " << fixed(base_rate, 0) << " Tasks/s (" << fixed(2 * base_rate, 0)
+            << " writes/s)\n"
+            << "Task create reply p50 " << fixed(ms(base_create.p50), 2) << " ms, p99 " << fixed(ms(base_create.p99), 2)
+            << " ms; Task reply -> Job reply p50 " << fixed(ms(base_job.p50), 2) << " ms, p99 "
+            << fixed(ms(base_job.p99), 2) << " ms\n"
+            << "bench process CPU (server + load): " << fixed(base_cpu, 2) << " s\n";
+  if (base_load.failed > 0) {
+    fail(std::to_string(base_load.failed.load()) + " baseline writes failed; first: " + base_load.first_error);
+    return exit_code;
+  }
+
+  const double ratio = base_rate > 0 ? ctl_rate / base_rate : 0;
+  const double rss_mib = mib(std::max(jobs_mem.hwm_kib, settled_mem.hwm_kib));
+  auto verdict = [](bool met) { return met ? "met" : "MISSED"; };
+  std::cout << "\n--- summary (tasks=" << n << ", fsync " << fsync_flag << ", bench " << KELOS_BUILD_TYPE << ") ---\n"
+            << "throughput ratio controller/baseline: " << fixed(ratio, 3) << " (" << fixed(ctl_rate, 0) << " / "
+            << fixed(base_rate, 0) << " Tasks/s; goal >= 0.5: " << verdict(ratio >= 0.5) << ")\n"
+            << "Task->Job p99: " << fixed(ms(lat.p99), 1) << " ms (goal <= 25 ms: " << verdict(ms(lat.p99) <= 25.0)
+            << ")\n"
+            << "controller peak RSS (VmHWM): " << fixed(rss_mib) << " MiB (goal <= 64 MiB at 10,000 Tasks: "
+            << verdict(rss_mib <= 64.0) << ")\n"
+            << "load average after: " << kelos::bench::load_average() << "\n";
+  health.reset();
+  client.reset();
+  server->reset();
+  if (keep) {
+    std::cout << "kept " << dir << " (controller.log, data/)\n";
+  } else {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  return exit_code;
+}
