@@ -3,18 +3,12 @@
 #include "sources/github/app_auth.hpp"
 
 #include "k8s/json.hpp"
-#include "k8s/kinds.hpp"
+#include "tests/unit/github_app_test_support.hpp"
 
 #include <gtest/gtest.h>
 
-#include <openssl/bio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rsa.h>
-
-#include <algorithm>
 #include <map>
-#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,109 +22,12 @@ using kelos::github::make_app_jwt;
 using kelos::github::parse_app_credentials;
 using kelos::github::parse_token_response;
 using kelos::k8s::json;
+using kelos::test::github::app_secret;
+using kelos::test::github::base64url_decode;
+using kelos::test::github::keys;
+using kelos::test::github::split_jwt;
+using kelos::test::github::verify_rs256;
 using secret_map = std::map<std::string, std::string>;
-
-struct pkey_free {
-  void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
-};
-struct bio_free {
-  void operator()(BIO* b) const noexcept { BIO_free_all(b); }
-};
-using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_free>;
-using bio_ptr = std::unique_ptr<BIO, bio_free>;
-
-std::string drain(BIO* bio) {
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<size_t>(len));
-}
-
-/// Test keys, generated once per process with OpenSSL.
-struct test_keys {
-  pkey_ptr rsa;
-  std::string pkcs1_pem;     // -----BEGIN RSA PRIVATE KEY-----
-  std::string pkcs8_pem;     // -----BEGIN PRIVATE KEY-----
-  std::string public_pem;    // -----BEGIN PUBLIC KEY-----
-  std::string encrypted_pem; // -----BEGIN ENCRYPTED PRIVATE KEY-----
-  std::string ec_pem;        // PKCS#8 P-256
-  std::string other_public_pem;
-};
-
-const test_keys& keys() {
-  static const test_keys k = [] {
-    test_keys out;
-    out.rsa.reset(EVP_RSA_gen(2048));
-    if (!out.rsa)
-      std::abort();
-    bio_ptr b1{BIO_new(BIO_s_mem())}, b2{BIO_new(BIO_s_mem())}, b3{BIO_new(BIO_s_mem())},
-      b4{BIO_new(BIO_s_mem())}, b5{BIO_new(BIO_s_mem())}, b6{BIO_new(BIO_s_mem())};
-    PEM_write_bio_PrivateKey_traditional(b1.get(), out.rsa.get(), nullptr, nullptr, 0, nullptr, nullptr);
-    PEM_write_bio_PrivateKey(b2.get(), out.rsa.get(), nullptr, nullptr, 0, nullptr, nullptr);
-    PEM_write_bio_PUBKEY(b3.get(), out.rsa.get());
-    static char pass[] = "secret-pass";
-    PEM_write_bio_PKCS8PrivateKey(b4.get(), out.rsa.get(), EVP_aes_128_cbc(), pass, sizeof(pass) - 1, nullptr,
-                                  nullptr);
-    pkey_ptr ec{EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")};
-    PEM_write_bio_PrivateKey(b5.get(), ec.get(), nullptr, nullptr, 0, nullptr, nullptr);
-    pkey_ptr other{EVP_RSA_gen(2048)};
-    PEM_write_bio_PUBKEY(b6.get(), other.get());
-    out.pkcs1_pem = drain(b1.get());
-    out.pkcs8_pem = drain(b2.get());
-    out.public_pem = drain(b3.get());
-    out.encrypted_pem = drain(b4.get());
-    out.ec_pem = drain(b5.get());
-    out.other_public_pem = drain(b6.get());
-    return out;
-  }();
-  return k;
-}
-
-secret_map app_secret(std::string key_pem) {
-  return {{"appID", "12345"}, {"installationID", "67890"}, {"privateKey", std::move(key_pem)}};
-}
-
-std::vector<std::string> split_jwt(const std::string& jwt) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (;;) {
-    auto dot = jwt.find('.', start);
-    parts.push_back(jwt.substr(start, dot - start));
-    if (dot == std::string::npos)
-      return parts;
-    start = dot + 1;
-  }
-}
-
-std::string base64url_decode(std::string s) {
-  std::replace(s.begin(), s.end(), '-', '+');
-  std::replace(s.begin(), s.end(), '_', '/');
-  while (s.size() % 4 != 0)
-    s += '=';
-  auto out = kelos::k8s::base64_decode(s);
-  EXPECT_TRUE(out.has_value()) << "not base64url: " << s;
-  return out.value_or("");
-}
-
-/// Verifies an RS256 JWT with a PEM public key, independently of the code under test.
-bool verify_rs256(const std::string& jwt, const std::string& public_pem) {
-  auto dot = jwt.rfind('.');
-  if (dot == std::string::npos)
-    return false;
-  std::string input = jwt.substr(0, dot);
-  std::string sig = base64url_decode(jwt.substr(dot + 1));
-  bio_ptr bio{BIO_new_mem_buf(public_pem.data(), static_cast<int>(public_pem.size()))};
-  pkey_ptr pub{PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr)};
-  if (!pub)
-    return false;
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
-  EVP_PKEY_CTX* pctx = nullptr;
-  if (EVP_DigestVerifyInit(ctx.get(), &pctx, EVP_sha256(), nullptr, pub.get()) != 1)
-    return false;
-  if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
-    return false;
-  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-                          reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
-}
 
 kelos::k8s::time_point at(const char* rfc3339) {
   auto t = kelos::k8s::parse_time(rfc3339);
@@ -285,16 +182,13 @@ TEST(GitHubAppJwt, SignatureVerifiesWithThePublicKey) {
     ASSERT_TRUE(jwt) << jwt.error().message;
     EXPECT_TRUE(verify_rs256(*jwt, keys().public_pem));
     EXPECT_FALSE(verify_rs256(*jwt, keys().other_public_pem));
-    // Any change to the signed part breaks the signature.
+    // Any change to the signed part breaks the signature: here the claims of a later JWT.
+    auto later = make_app_jwt(*creds, at("2026-03-01T12:00:01Z"));
+    ASSERT_TRUE(later);
     auto parts = split_jwt(*jwt);
-    json payload = json::parse(base64url_decode(parts[1]));
-    payload["iss"] = "99999";
-    auto b64 = kelos::k8s::base64_encode(payload.dump());
-    while (!b64.empty() && b64.back() == '=')
-      b64.pop_back();
-    std::replace(b64.begin(), b64.end(), '+', '-');
-    std::replace(b64.begin(), b64.end(), '/', '_');
-    EXPECT_FALSE(verify_rs256(parts[0] + "." + b64 + "." + parts[2], keys().public_pem));
+    auto later_parts = split_jwt(*later);
+    EXPECT_FALSE(verify_rs256(parts[0] + "." + later_parts[1] + "." + parts[2], keys().public_pem));
+    EXPECT_TRUE(verify_rs256(parts[0] + "." + later_parts[1] + "." + later_parts[2], keys().public_pem));
   }
 }
 
