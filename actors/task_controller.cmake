@@ -10,6 +10,7 @@ add_library(kelos_task_controller STATIC
   ${CMAKE_CURRENT_LIST_DIR}/task/task_actor.cpp
   ${CMAKE_CURRENT_LIST_DIR}/task/task_effects.cpp
   ${CMAKE_CURRENT_LIST_DIR}/task/dependency_gate.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/task/branch_lock.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/task/branch_lock.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/task/github_token.cpp)
 target_link_libraries(kelos_task_controller PUBLIC kelos_task_reconcile kelos_actors_kube kelos_metrics
-  kelos_events PRIVATE kelos_warnings)
+  kelos_events PRIVATE kelos_githubapp kelos_warnings)

@@ -278,7 +278,32 @@ decision decide_without_job(const observation& obs, const reconcile_config& cfg)
                                             "will be skipped"});
   }
 
-  job_inputs in{&t, obs.workspace_spec, obs.agent_config_spec, prompt};
+  // GitHub App credentials become a short-lived installation token, right before the Job
+  // is created (after the branch wait, so the token is as fresh as possible).
+  std::optional<k8s::workspace_spec> with_token;
+  if (obs.workspace_spec && obs.workspace_secret_is_github_app) {
+    if (!obs.github_token)
+      return need_github_token{obs.workspace_spec->secret_name, parse_github_repo(obs.workspace_spec->repo).host};
+    const auto& answer = *obs.github_token;
+    if (answer.secret.empty()) {
+      std::string message = "Failed to resolve GitHub token: " + answer.error;
+      if (answer.transient) {
+        plan retry = waiting(t, message + " (retrying)");
+        retry.requeue_after = std::chrono::seconds{30};
+        return retry;
+      }
+      plan failed = fail(t, obs.now, message, "GitHubTokenFailed", message, true);
+      failed.actions.emplace_back(release_branch{});
+      k8s::task finished = t;
+      finished.status.completion_time = obs.now;
+      apply_ttl(finished, obs.now, failed);
+      return failed;
+    }
+    with_token = *obs.workspace_spec;
+    with_token->secret_name = answer.secret;
+  }
+
+  job_inputs in{&t, with_token ? &*with_token : obs.workspace_spec, obs.agent_config_spec, prompt};
   auto job = build_job(in, cfg.images);
   if (!job) {
     std::string message = "Failed to build Job: " + job.error().message;

@@ -15,6 +15,8 @@
 /// - Events and metrics are part of the plan after the status write they describe, so a
 ///   write that fails (conflict) counts nothing; the actor re-plans from fresh state.
 /// - The branch lock is released when Job creation fails.
+/// - A GitHub App token failure that is transient (network, 5xx, 429) keeps the Task
+///   Waiting and retries; only bad credentials fail it.
 /// - startTime falls back to the Job's startTime when Running was never observed.
 
 #include "actors/task/branch_queue.hpp"
@@ -46,6 +48,16 @@ struct reconcile_config {
 /// A referenced object (Workspace, AgentConfig, Secret) as seen in the cache.
 enum class ref_state { not_referenced, missing, present };
 
+/// The outcome of a GitHub App token exchange for the Task's Workspace.
+struct github_token_answer {
+  /// The Secret now holding `GITHUB_TOKEN` (`<task>-github-token`), when it worked.
+  std::string secret;
+  /// Why it did not work.
+  std::string error;
+  /// A network or server-side failure worth retrying (the Task keeps waiting).
+  bool transient = false;
+};
+
 struct branch_answer {
   bool granted = false;
   /// The Waiting message when not granted.
@@ -64,6 +76,8 @@ struct observation {
   const k8s::workspace_spec* workspace_spec = nullptr;
   /// The Workspace's Secret (spec.secretRef), when the Workspace names one.
   ref_state workspace_secret = ref_state::not_referenced;
+  /// That Secret holds GitHub App credentials (appID, installationID, privateKey).
+  bool workspace_secret_is_github_app = false;
   ref_state agent_config = ref_state::not_referenced;
   const k8s::agent_config_spec* agent_config_spec = nullptr;
   /// The credentials Secret (spec.credentials.secretRef).
@@ -73,6 +87,7 @@ struct observation {
   /// `{"Deps": ...}` for prompt templating; set with `dependencies` when ready.
   k8s::json dependency_data;
   std::optional<branch_answer> branch;
+  std::optional<github_token_answer> github_token;
   /// The agent container's log (tail), when asked for.
   std::optional<std::string> log;
   k8s::time_point now;
@@ -82,6 +97,13 @@ struct observation {
 struct need_dependencies {};
 struct need_branch {
   branch_key key;
+};
+/// Exchange the Workspace Secret's GitHub App credentials for an installation token and
+/// store it in Secret `<task>-github-token` (owned by the Task).
+struct need_github_token {
+  std::string secret;
+  /// The repository host ("" or github.com for github.com; else GitHub Enterprise).
+  std::string repo_host;
 };
 struct need_log {
   std::string pod;
@@ -137,7 +159,7 @@ struct plan {
   bool requeue_now = false;
 };
 
-using decision = std::variant<need_dependencies, need_branch, need_log, plan>;
+using decision = std::variant<need_dependencies, need_branch, need_github_token, need_log, plan>;
 
 /// Decides the next step for `obs.task` (must not be null). Deterministic in its inputs.
 decision decide(const observation& obs, const reconcile_config& cfg);

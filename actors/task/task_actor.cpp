@@ -1,5 +1,6 @@
 #include "actors/task/task_actor.hpp"
 
+#include "actors/task/github_token.hpp"
 #include "actors/task/task_effects.hpp"
 #include "k8s/client/request.hpp"
 #include "runtime/caf_error.hpp"
@@ -290,6 +291,15 @@ void decide_and_act(self_ptr self, snapshot_ptr snap) {
         [=](caf::error& err) { write_failed(self, "asking the branch lock", err); });
     return;
   }
+  if (auto* q = std::get_if<need_github_token>(&d)) {
+    resolve_github_token(self, st.kube, *st.ctx, snap->task, *q, [=](github_token_answer answer) {
+      if (answer.secret.empty())
+        spdlog::warn("task {}: GitHub App token: {}", to_string(self->state.id), answer.error);
+      snap->obs.github_token = std::move(answer);
+      decide_and_act(self, snap);
+    });
+    return;
+  }
   if (auto* q = std::get_if<need_log>(&d)) {
     k8s::log_options opts;
     opts.container = q->container;
@@ -447,6 +457,10 @@ void read_references(self_ptr self, snapshot_ptr snap) {
                           k8s::object_ref{"Secret", t.meta.namespace_, snap->workspace->spec.secret_name},
                           [=](json s) {
                             snap->obs.workspace_secret = state_of(s);
+                            if (const json* data = k8s::find_path(s, "data"); data && data->is_object())
+                              snap->obs.workspace_secret_is_github_app =
+                                data->contains("appID") && data->contains("installationID") &&
+                                data->contains("privateKey");
                             read_agent_config(self, snap);
                           });
              });

@@ -80,6 +80,10 @@ struct controller_context {
   std::function<k8s::time_point()> now;
   /// A dependency that does not exist fails its dependent after this long.
   std::chrono::seconds dependency_missing_timeout{600};
+  /// GitHub App token exchange: API base override ("" = from the repository host) and
+  /// the CA bundle to trust ("" = system CAs). Both exist for tests and GHE with private CAs.
+  std::string github_api_base;
+  std::string github_ca_pem;
   /// Backoff of failed (non-conflict) writes: first and maximum delay.
   std::chrono::milliseconds retry_base{500};
   std::chrono::milliseconds retry_max{std::chrono::seconds{60}};

@@ -8,6 +8,7 @@ if(TARGET kelos_test_controller_harness)
       ${CMAKE_CURRENT_LIST_DIR}/task_controller_lifecycle_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/task_controller_dependencies_test.cpp
       ${CMAKE_CURRENT_LIST_DIR}/task_controller_branch_test.cpp
-    LIBS kelos_test_controller_harness
+      ${CMAKE_CURRENT_LIST_DIR}/task_controller_github_app_test.cpp
+    LIBS kelos_test_controller_harness kelos_test_loopback OpenSSL::Crypto
     TIMEOUT 300)
 endif()

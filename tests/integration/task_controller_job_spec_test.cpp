@@ -107,10 +107,6 @@ TEST_F(JobSpec, GithubEnterpriseSetsHostAndEnterpriseToken) {
   EXPECT_EQ(env_secret(clone, "GITHUB_TOKEN"), "ghe/GITHUB_TOKEN");
 }
 
-// The original's GitHub App case (a workspace Secret with appID, installationID and
-// privateKey exchanged for an installation token) is not implemented here yet.
-TEST(JobSpecGithubApp, NotImplemented) { GTEST_SKIP() << "GitHub App token exchange (seed §3.8) is not implemented"; }
-
 TEST_F(JobSpec, CodexApiKey) {
   auto job = job_for(h, task("codex-key", {{"type", "codex"}}));
   auto c = agent_container(job);

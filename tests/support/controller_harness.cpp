@@ -161,6 +161,8 @@ bool controller_harness::start_controller() {
   ctx->dependency_missing_timeout = opts_.dependency_timeout;
   ctx->reconcile.output_retry_window = opts_.output_retry_window;
   ctx->reconcile.output_retry_interval = opts_.output_retry_interval;
+  ctx->github_api_base = opts_.github_api_base;
+  ctx->github_ca_pem = opts_.github_ca_pem;
   ctx->retry_base = std::chrono::milliseconds{100};
   ctx->retry_max = std::chrono::milliseconds{1000};
   auto ready = std::make_shared<std::atomic<bool>>(false);

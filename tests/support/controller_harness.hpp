@@ -37,6 +37,9 @@ public:
     /// Output capture retry window/interval.
     std::chrono::seconds output_retry_window{30};
     std::chrono::seconds output_retry_interval{5};
+    /// GitHub App token exchange endpoint and CA (a loopback server playing GitHub).
+    std::string github_api_base;
+    std::string github_ca_pem;
   };
 
   controller_harness();

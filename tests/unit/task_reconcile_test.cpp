@@ -1254,3 +1254,57 @@ TEST(TaskReconcileTest, TemplateThatExplodesFallsBackToTheRawPrompt) {
 }
 
 } // namespace
+
+// ---------------------------------------------------------------------------------------
+// GitHub App credentials in the Workspace Secret
+
+namespace {
+
+scene app_scene() {
+  scene s;
+  s.with_credentials().with_workspace({"https://ghe.example.com/acme/app.git", "", "github-app", {}, {}});
+  s.obs.workspace_secret_is_github_app = true;
+  return s;
+}
+
+} // namespace
+
+TEST(TaskReconcileTest, GithubAppSecretAsksForATokenNamingTheRepositoryHost) {
+  auto s = app_scene();
+  auto d = s.run();
+  ASSERT_TRUE(std::holds_alternative<need_github_token>(d));
+  const auto& q = std::get<need_github_token>(d);
+  EXPECT_EQ(q.secret, "github-app");
+  EXPECT_EQ(q.repo_host, "ghe.example.com");
+}
+
+TEST(TaskReconcileTest, GithubAppTokenSecretReplacesTheAppSecretInTheJob) {
+  auto s = app_scene();
+  s.obs.github_token = github_token_answer{"fix-bug-github-token", {}, false};
+  auto p = s.plan_of();
+  ASSERT_EQ(steps_of(p).front(), "create_job");
+  const auto& job = std::get<create_job>(p.actions.front()).job;
+  auto dump = job.dump();
+  EXPECT_NE(dump.find("fix-bug-github-token"), std::string::npos);
+  EXPECT_EQ(dump.find("\"github-app\""), std::string::npos) << "the App Secret must not reach the pod";
+}
+
+TEST(TaskReconcileTest, RejectedGithubAppCredentialsFailTheTaskAndReleaseTheBranch) {
+  auto s = app_scene();
+  s.obs.github_token = github_token_answer{{}, "GitHub returned HTTP 401", false};
+  auto p = s.plan_of();
+  EXPECT_EQ(steps_of(p), (steps{"status Failed", "event Warning GitHubTokenFailed", "count_completed Failed",
+                                "release_branch"}));
+  EXPECT_EQ(std::get<write_status>(p.actions[0]).status.message,
+            "Failed to resolve GitHub token: GitHub returned HTTP 401");
+}
+
+TEST(TaskReconcileTest, UnreachableGithubKeepsTheTaskWaitingAndRetries) {
+  auto s = app_scene();
+  s.obs.github_token = github_token_answer{{}, "connection refused", true};
+  auto p = s.plan_of();
+  EXPECT_EQ(steps_of(p), (steps{"status Waiting"}));
+  EXPECT_EQ(std::get<write_status>(p.actions[0]).status.message,
+            "Failed to resolve GitHub token: connection refused (retrying)");
+  EXPECT_EQ(p.requeue_after, std::chrono::milliseconds{30'000});
+}
