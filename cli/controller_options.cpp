@@ -34,7 +34,7 @@ std::string controller_usage() {
     "  --namespace NS                     watch only this namespace (default: all)\n"
     "  --metrics-bind-address ADDR        Prometheus /metrics (default :8080, 0 disables)\n"
     "  --health-probe-bind-address ADDR   /healthz and /readyz (default :8081, 0 disables)\n"
-    "  --kube-api-qps N, --kube-api-burst N  client-side rate limit (default 50, 100)\n"
+    "  --kube-api-qps N, --kube-api-burst N  client-side rate limit (default 500, 1000; 0 qps disables)\n"
     "  --dependency-timeout DURATION      fail a Task whose dependency does not exist (default 10m)\n"
     "  --git-image IMAGE, --git-image-pull-policy POLICY  init container image (default alpine/git:v2.47.2)\n";
   for (const auto& t : agent_types())

@@ -24,8 +24,8 @@ struct controller_options {
   /// Agent and git helper images with pull policies.
   task::job_builder_config images = task::default_job_builder_config();
   /// Client-side rate limit towards the API server.
-  double qps = 50;
-  int burst = 100;
+  double qps = 500;
+  int burst = 1000;
   /// A Task whose dependency does not exist fails after this long.
   std::chrono::seconds dependency_timeout{600};
   std::string log_level = "info";

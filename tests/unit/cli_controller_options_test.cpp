@@ -14,6 +14,8 @@ TEST(ControllerOptions, DefaultsMatchTheOriginal) {
   EXPECT_EQ(o->images.agents.at("claude-code").image, "ghcr.io/kelos-dev/claude-code:latest");
   EXPECT_EQ(o->images.agents.at("cursor").image, "ghcr.io/kelos-dev/cursor:latest");
   EXPECT_EQ(o->dependency_timeout, std::chrono::seconds{600});
+  EXPECT_DOUBLE_EQ(o->qps, 500);
+  EXPECT_EQ(o->burst, 1000);
   EXPECT_FALSE(o->help);
 }
 
