@@ -11,7 +11,7 @@
 //    create reply; an in-process store watch on batch/v1 Jobs records each Job's ADDED time.
 //    Latency = Job ADDED − Task create reply; throughput = N / (last Job − first create sent).
 //    Controller RSS (VmRSS, VmHWM of /proc/<pid>/status) is read once every Job exists and
-//    again once the controller has gone idle (status writes and Events done).
+//    again once every Task's status is written and the controller's CPU is quiet.
 // 2. The controller is stopped (SIGTERM). Baseline (namespace bench-base, no controller):
 //    the same C threads POST each Task and then its Job (the Job the controller's builder
 //    makes for such a Task, owner UID from the Task reply): the controller's two essential
@@ -530,6 +530,28 @@ std::string string_flag(int argc, char** argv, std::string_view name, std::strin
   return def;
 }
 
+/// Polls the controller's /readyz for up to 60 s; `died` (with `child_status`) when it exited.
+bool wait_until_ready(pid_t pid, uint16_t health_port, int& child_status, bool& died) {
+  auto health = make_client(health_port, 1);
+  if (!health)
+    return false;
+  return wait_for(
+           [&] {
+             if (!still_running(pid, &child_status)) {
+               died = true;
+               g_controller.store(0);
+               return true;
+             }
+             kelos::k8s::http_request req;
+             req.method = "GET";
+             req.path = "/readyz";
+             auto r = health->send_sync(std::move(req), 2s);
+             return r && r->status == 200;
+           },
+           60s) &&
+         !died;
+}
+
 /// JSON bytes of the stored Task `name` and of its Job (what the controller's caches hold).
 std::pair<std::size_t, std::size_t> stored_sizes(kelos::apiserver::object_store& store, const std::string& ns,
                                                  const std::string& name) {
@@ -556,6 +578,55 @@ std::pair<long long, long long> count_status_and_events(kelos::apiserver::object
     if (auto l = store.list(*ev, ns))
       events = static_cast<long long>(l.value().items.size());
   return {with_job, events};
+}
+
+/// Waits until every Task has status.jobName and the controller used under 20 ms of CPU in
+/// the last second (the Event count is reported, not waited for).
+bool wait_until_settled(pid_t pid, kelos::apiserver::object_store& store, long long n, std::chrono::seconds limit) {
+  double prev = proc_cpu_seconds(pid);
+  return wait_for(
+    [&] {
+      std::this_thread::sleep_for(1s);
+      double now = proc_cpu_seconds(pid);
+      bool quiet = now - prev < 0.02;
+      prev = now;
+      return quiet && count_status_and_events(store, controller_ns).first == n;
+    },
+    limit);
+}
+
+/// The baseline: POST each Task, then its Job, on `connections` threads; prints its block
+/// and returns Tasks/s (0 with `failed` > 0 when a write failed).
+double run_baseline(kelos::k8s::http_client& client, long long n, int connections, const std::string& job_tmpl,
+                    long long& failed) {
+  load_result load(n);
+  const double cpu0 = kelos::bench::process_cpu_seconds();
+  run_load(client, baseline_ns, n, connections, job_tmpl, 0, load);
+  const double cpu = kelos::bench::process_cpu_seconds() - cpu0;
+  int64_t first = INT64_MAX, last = 0;
+  std::vector<int64_t> pair;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+    if (load.task_sent_ns[i] > 0)
+      first = std::min(first, load.task_sent_ns[i]);
+    last = std::max(last, load.job_reply_ns[i]);
+    if (load.job_reply_ns[i] > 0)
+      pair.push_back(load.job_reply_ns[i] - load.task_reply_ns[i]);
+  }
+  failed = load.failed;
+  const double seconds = static_cast<double>(last - first) / 1e9;
+  const double rate = failed == 0 && seconds > 0 ? static_cast<double>(n) / seconds : 0;
+  const auto create = summarize(load.task_create_latency_ns);
+  const auto job = summarize(pair);
+  std::cout << "\n--- baseline (namespace " << baseline_ns << ", no controller): POST Task, then POST its Job ---\n"
+            << "writes: " << (2 * n - failed) << " ok, " << failed << " failed, in " << fixed(seconds, 2) << " s -> "
+            << fixed(rate, 0) << " Tasks/s (" << fixed(2 * rate, 0) << " writes/s)\n"
+            << "Task create reply p50 " << fixed(ms(create.p50), 2) << " ms, p99 " << fixed(ms(create.p99), 2)
+            << " ms; Task reply -> Job reply p50 " << fixed(ms(job.p50), 2) << " ms, p99 " << fixed(ms(job.p99), 2)
+            << " ms\n"
+            << "bench process CPU (server + load): " << fixed(cpu, 2) << " s\n";
+  if (failed > 0)
+    std::cerr << "FAILED: " << failed << " baseline writes failed; first: " << load.first_error << "\n";
+  return rate;
 }
 
 } // namespace
@@ -663,25 +734,9 @@ int main(int argc, char** argv) {
   g_controller.store(pid);
 
   // ---- phase 1: controller -------------------------------------------------------------
-  auto health = make_client(health_port, 1);
-  bool ready = false;
   int child_status = 0;
   bool died = false;
-  if (health)
-    ready = wait_for(
-      [&] {
-        if (!still_running(pid, &child_status)) {
-          died = true;
-          g_controller.store(0);
-          return true;
-        }
-        kelos::k8s::http_request req;
-        req.method = "GET";
-        req.path = "/readyz";
-        auto r = health->send_sync(std::move(req), 2s);
-        return r && r->status == 200;
-      },
-      60s);
+  const bool ready = wait_until_ready(pid, health_port, child_status, died);
   if (died || !ready) {
     fail(died ? "the controller " + describe_wait_status(child_status) + " before it was ready"
               : "the controller's /readyz did not answer 200 within 60 s");
@@ -733,25 +788,12 @@ int main(int argc, char** argv) {
   const double jobs_cpu = died ? 0 : proc_cpu_seconds(pid) - idle_cpu;
   const double bench_cpu = kelos::bench::process_cpu_seconds() - bench_cpu0;
 
-  // Let the controller finish: every Task has status.jobName and the controller used under
-  // 20 ms of CPU in the last second (the Event count is reported, not waited for).
-  int64_t settled_ns = 0;
+  int64_t settled_ns = 0; // 0: not waited for, < 0: not reached
   proc_memory settled_mem;
   double settled_cpu = 0;
   if (!died && jobs.seen == n) {
     const int64_t settle_start = steady_ns();
-    double prev = proc_cpu_seconds(pid);
-    bool idle = wait_for(
-      [&] {
-        std::this_thread::sleep_for(1s);
-        double now = proc_cpu_seconds(pid);
-        bool quiet = now - prev < 0.02;
-        prev = now;
-        if (!quiet)
-          return false;
-        return count_status_and_events((*server)->store(), controller_ns).first == n;
-      },
-      std::chrono::seconds{std::max<long long>(60, timeout_s / 2)});
+    bool idle = wait_until_settled(pid, (*server)->store(), n, std::chrono::seconds{std::max<long long>(60, timeout_s / 2)});
     settled_ns = idle ? steady_ns() - settle_start : -1;
     settled_mem = read_proc_memory(pid);
     settled_cpu = proc_cpu_seconds(pid) - idle_cpu;
@@ -823,33 +865,10 @@ int main(int argc, char** argv) {
   }
 
   // ---- phase 2: baseline ---------------------------------------------------------------
-  load_result base_load(n);
-  const double base_cpu0 = kelos::bench::process_cpu_seconds();
-  run_load(*client, baseline_ns, n, connections, *tmpl, 0, base_load);
-  const double base_cpu = kelos::bench::process_cpu_seconds() - base_cpu0;
-  int64_t base_first = INT64_MAX, base_last = 0;
-  std::vector<int64_t> base_pair;
-  for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
-    if (base_load.task_sent_ns[i] > 0)
-      base_first = std::min(base_first, base_load.task_sent_ns[i]);
-    base_last = std::max(base_last, base_load.job_reply_ns[i]);
-    if (base_load.job_reply_ns[i] > 0)
-      base_pair.push_back(base_load.job_reply_ns[i] - base_load.task_reply_ns[i]);
-  }
-  const double base_seconds = static_cast<double>(base_last - base_first) / 1e9;
-  const double base_rate = base_load.failed == 0 && base_seconds > 0 ? static_cast<double>(n) / base_seconds : 0;
-  const auto base_create = summarize(base_load.task_create_latency_ns);
-  const auto base_job = summarize(base_pair);
-  std::cout << "\n--- baseline (namespace " << baseline_ns << ", no controller): POST Task, then POST its Job ---\n"
-            << "writes: " << (2 * n - base_load.failed) << " ok, " << base_load.failed << " failed, in "
-            << fixed(base_seconds, 2) << " s -> " << fixed(base_rate, 0) << " Tasks/s (" << fixed(2 * base_rate, 0)
-            << " writes/s)\n"
-            << "Task create reply p50 " << fixed(ms(base_create.p50), 2) << " ms, p99 " << fixed(ms(base_create.p99), 2)
-            << " ms; Task reply -> Job reply p50 " << fixed(ms(base_job.p50), 2) << " ms, p99 "
-            << fixed(ms(base_job.p99), 2) << " ms\n"
-            << "bench process CPU (server + load): " << fixed(base_cpu, 2) << " s\n";
-  if (base_load.failed > 0) {
-    fail(std::to_string(base_load.failed.load()) + " baseline writes failed; first: " + base_load.first_error);
+  long long base_failed = 0;
+  const double base_rate = run_baseline(*client, n, connections, *tmpl, base_failed);
+  if (base_failed > 0) {
+    exit_code = 1;
     return exit_code;
   }
 
@@ -865,7 +884,6 @@ int main(int argc, char** argv) {
             << "controller peak RSS (VmHWM): " << fixed(rss_mib) << " MiB (goal <= 64 MiB at 10,000 Tasks: "
             << verdict(rss_mib <= 64.0) << ")\n"
             << "load average after: " << kelos::bench::load_average() << "\n";
-  health.reset();
   client.reset();
   server->reset();
   if (keep) {
