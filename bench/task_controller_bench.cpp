@@ -26,7 +26,7 @@
 //          [--log-level L] [--keep] [--hold S]
 // --rate paces the controller run's creates (the baseline is never paced), to see the
 // latency of a controller that keeps up; unpaced, every Task waits behind the backlog.
-// --kube-api-qps is passed to the controller (its default is 50; 0 disables the limit).
+// --kube-api-qps is passed to the controller (0 disables its limit; absent: its default).
 // --hold keeps the finished controller running S more seconds (for gdb or /proc).
 
 #include "actors/task/job_builder.hpp"
