@@ -16,10 +16,7 @@ namespace {
 
 using k8s::json;
 
-const k8s::resource_info& secrets() {
-  static const auto reg = k8s::resource_registry::with_builtins();
-  return *reg.by_kind("v1", "Secret");
-}
+const k8s::resource_info& secrets() { return resource_of("v1", "Secret"); }
 
 bool transient(errc code) {
   return code == errc::connection_failed || code == errc::timeout || code == errc::server_unavailable;

@@ -65,25 +65,20 @@ std::optional<uint64_t> rv_number(const json& obj) {
   return v;
 }
 
-/// `cached` unless our own write returned a newer version of the same object.
-json freshest(json cached, const json& written) {
+/// `cached` unless our own write returned a newer version of the same object; forgets
+/// `written` once the cache has caught up with it.
+json freshest(json cached, json& written) {
   if (written.is_null())
     return cached;
-  if (cached.is_null())
-    return cached; // deleted: the cache is authoritative
   auto a = rv_number(cached);
   auto b = rv_number(written);
-  if (a && b && *b > *a && k8s::get_string(cached["metadata"], "uid") == k8s::get_string(written["metadata"], "uid"))
-    return written;
-  return cached;
-}
-
-const k8s::resource_registry& registry() {
-  static const auto r = k8s::resource_registry::with_builtins();
-  return r;
-}
-const k8s::resource_info& resource(std::string_view api_version, std::string_view kind) {
-  return *registry().by_kind(api_version, kind);
+  bool written_is_newer = !cached.is_null() && a && b && *b > *a &&
+                          k8s::get_string(cached["metadata"], "uid") == k8s::get_string(written["metadata"], "uid");
+  if (!written_is_newer) {
+    written = nullptr; // the cache has caught up with (or moved past) our write, or the Task is gone
+    return cached;
+  }
+  return written;
 }
 
 void reconcile(self_ptr self);
@@ -179,7 +174,7 @@ void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t 
   const auto& ns = st.id.namespace_;
   const auto& name = st.id.name;
   const auto& t = snap->task;
-  const auto& task_res = resource(k8s::kelos_api_version, "Task");
+  const auto& task_res = resource_of(k8s::kelos_api_version, "Task");
   auto next = [=] { run_plan(self, snap, p, i + 1); };
   std::visit(
     [&](auto& step) {
@@ -201,13 +196,13 @@ void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t 
         k8s::delete_options opts;
         opts.propagation_policy = "Background";
         opts.precondition_uid = step.uid;
-        call_step(self, snap, p, i, k8s::delete_request(resource("batch/v1", "Job"), ns, name, opts),
+        call_step(self, snap, p, i, k8s::delete_request(resource_of("batch/v1", "Job"), ns, name, opts),
                   "deleting the Job", [](json&) {}, true);
       } else if constexpr (std::is_same_v<T, release_branch>) {
         self->send(st.lock, atom::release::value, st.id);
         next();
       } else if constexpr (std::is_same_v<T, create_job>) {
-        const auto& jobs = resource("batch/v1", "Job");
+        const auto& jobs = resource_of("batch/v1", "Job");
         self->request(st.kube, caf::infinite, atom::call::value, k8s::create_request(jobs, ns, step.job))
           .then(
             [=](json_doc& reply) {
@@ -345,12 +340,6 @@ void reconcile(self_ptr self) {
   const auto& ctx = *st.ctx;
   get_cached(self, tasks_spec(ctx), k8s::object_ref{"Task", st.id.namespace_, st.id.name}, [=](json obj) {
     auto& st = self->state;
-    if (!st.written_task.is_null()) {
-      auto cached_rv = rv_number(obj);
-      auto written_rv = rv_number(st.written_task);
-      if (obj.is_null() || !cached_rv || !written_rv || *cached_rv >= *written_rv)
-        st.written_task = nullptr; // the cache has caught up with (or moved past) our write
-    }
     obj = freshest(std::move(obj), st.written_task);
     if (obj.is_null()) {
       st.busy = false;

@@ -23,8 +23,7 @@ void post_event(caf::event_based_actor* self, const kube_actor& kube, const cont
   static k8s::event_name_sequence names;
   auto now = ctx.now ? ctx.now() : k8s::now();
   auto event = k8s::build_event(involved, type, reason, message, now, "kelos-controller", ctx.instance, names.next(now));
-  static const auto registry = k8s::resource_registry::with_builtins();
-  const auto* events = registry.by_kind("v1", "Event");
+  const auto* events = &resource_of("v1", "Event");
   auto ns = k8s::get_string(event["metadata"], "namespace");
   std::string what = std::string{reason} + " on " + ns + "/" + k8s::get_string(involved["metadata"], "name");
   auto recorder = ctx.events;

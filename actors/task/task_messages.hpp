@@ -97,4 +97,8 @@ watch_spec workspaces_spec(const controller_context& ctx);
 watch_spec agent_configs_spec(const controller_context& ctx);
 watch_spec secrets_spec(const controller_context& ctx);
 
+/// The resource (paths, plural) of a kind the controller writes: Task, Job, Event, Secret.
+/// One registry for every Task controller actor.
+const k8s::resource_info& resource_of(std::string_view api_version, std::string_view kind);
+
 } // namespace kelos::task

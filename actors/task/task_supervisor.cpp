@@ -233,6 +233,11 @@ watch_spec agent_configs_spec(const controller_context& ctx) {
 }
 watch_spec secrets_spec(const controller_context& ctx) { return {"v1", "Secret", ctx.watch_namespace, ""}; }
 
+const k8s::resource_info& resource_of(std::string_view api_version, std::string_view kind) {
+  static const auto registry = k8s::resource_registry::with_builtins();
+  return *registry.by_kind(api_version, kind);
+}
+
 k8s::json project_cached(const watch_spec& spec, k8s::json&& object) {
   return project_for_task_controller(spec.kind, std::move(object));
 }
