@@ -29,25 +29,12 @@ std::string read_file(const std::filesystem::path& p) {
   return ss.str();
 }
 
-std::string plural_of(const std::string& kind) {
+/// The collection path of a resource (plural, Kind or short name) in `ns`, from the
+/// client's resource registry.
+std::string collection(std::string_view resource, const std::string& ns) {
   static const auto reg = k8s::resource_registry::with_builtins();
-  for (const auto& r : reg.all())
-    if (r.kind == kind)
-      return r.plural;
-  return {};
-}
-
-std::string collection(const std::string& api_version, const std::string& plural, const std::string& ns) {
-  std::string base = api_version.find('/') == std::string::npos ? "/api/" + api_version : "/apis/" + api_version;
-  return base + "/namespaces/" + ns + "/" + plural;
-}
-
-std::string api_version_of(const std::string& resource) {
-  if (resource == "tasks" || resource == "workspaces" || resource == "agentconfigs" || resource == "taskspawners")
-    return "kelos.dev/v1alpha1";
-  if (resource == "jobs")
-    return "batch/v1";
-  return "v1";
+  const auto* info = reg.lookup(resource);
+  return info ? info->collection_path(ns) : "/unknown-resource/" + std::string{resource};
 }
 
 /// An HTTP client built from a kubeconfig the way kelos-controller builds its own; null
@@ -236,7 +223,7 @@ kelos::expected<json> controller_harness::request(const std::string& method, con
 kelos::expected<json> controller_harness::create(const json& object) {
   auto kind = k8s::get_string(object, "kind");
   auto ns = k8s::get_string(object.value("metadata", json::object()), "namespace", "default");
-  return request("POST", collection(k8s::get_string(object, "apiVersion"), plural_of(kind), ns), object);
+  return request("POST", collection(kind, ns), object);
 }
 
 kelos::expected<json> controller_harness::create_yaml(std::string_view yaml) {
@@ -248,7 +235,7 @@ kelos::expected<json> controller_harness::create_yaml(std::string_view yaml) {
 
 std::optional<json> controller_harness::get(const std::string& resource, const std::string& ns,
                                             const std::string& name) {
-  auto r = request("GET", collection(api_version_of(resource), resource, ns) + "/" + name);
+  auto r = request("GET", collection(resource, ns) + "/" + name);
   if (!r)
     return std::nullopt;
   return *r;
@@ -256,7 +243,7 @@ std::optional<json> controller_harness::get(const std::string& resource, const s
 
 kelos::expected<json> controller_harness::remove(const std::string& resource, const std::string& ns,
                                                  const std::string& name) {
-  return request("DELETE", collection(api_version_of(resource), resource, ns) + "/" + name);
+  return request("DELETE", collection(resource, ns) + "/" + name);
 }
 
 std::string controller_harness::task_phase(const std::string& name, const std::string& ns) {
@@ -320,7 +307,7 @@ bool controller_harness::set_job_status(const std::string& job, int active, int 
                           {"lastTransitionTime", now}});
   if (!conditions.empty())
     status["conditions"] = conditions;
-  auto r = request("PATCH", collection("batch/v1", "jobs", ns) + "/" + job + "/status", json{{"status", status}},
+  auto r = request("PATCH", collection("jobs", ns) + "/" + job + "/status", json{{"status", status}},
                    "application/merge-patch+json");
   if (!r)
     ADD_FAILURE() << "job status: " << r.error().render();
