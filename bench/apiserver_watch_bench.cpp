@@ -11,8 +11,7 @@
 // Usage: apiserver_watch_bench [--watchers W] [--updates M] [--rate R_per_s]
 //                              [--watch-clients K] [--io-threads T] [--no-fsync | --memory]
 
-#include "bench/apiserver_bench_common.hpp"
-#include "k8s/apiserver/api_server.hpp"
+#include "bench/apiserver_bench_server.hpp"
 #include "k8s/client/http_client.hpp"
 #include "k8s/client/request.hpp"
 #include "k8s/resource_registry.hpp"
@@ -113,23 +112,11 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  kelos::apiserver::api_server_config cfg;
-  cfg.fsync = fsync;
-  cfg.io_threads = io_threads;
-  std::string data_dir;
-  if (!memory) {
-    data_dir = kelos::bench::make_temp_dir(std::filesystem::current_path().string(), "apiserver-watch-bench-");
-    if (data_dir.empty()) {
-      std::cerr << "cannot create a data directory under the current directory\n";
-      return 2;
-    }
-    cfg.data_dir = data_dir;
-  }
-  auto server = kelos::apiserver::api_server::start(cfg);
-  if (!server) {
-    std::cerr << "server start failed: " << server.error().message << "\n";
-    return 1;
-  }
+  kelos::bench::bench_server started;
+  if (int rc = kelos::bench::start_bench_server(fsync, io_threads, memory, "apiserver-watch-bench-", started))
+    return rc;
+  auto& server = started.server;
+  const std::string& data_dir = started.data_dir;
   std::cout << "apiserver_watch_bench: watchers=" << watchers_n << " updates=" << updates << " rate=" << rate
             << "/s watch_clients=" << watch_clients << " (1 io thread each) server_io_threads=" << io_threads
             << " durability=" << (memory ? "memory (no WAL)" : fsync ? "WAL+fdatasync" : "WAL, no fsync") << "\n"
@@ -138,7 +125,7 @@ int main(int argc, char** argv) {
   k8s::transport_config tc;
   tc.scheme = "http";
   tc.host = "127.0.0.1";
-  tc.port = (*server)->port();
+  tc.port = server->port();
   tc.io_threads = 1;
   auto writer = k8s::http_client::make(tc);
   if (!writer) {
@@ -303,8 +290,8 @@ int main(int argc, char** argv) {
     std::printf("first early end: %s\n", first_end.c_str());
   std::cout << "load average after: " << kelos::bench::load_average() << "\n";
 
-  (*server)->stop();
-  server->reset();
+  server->stop();
+  server.reset();
   if (!data_dir.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(data_dir, ec);

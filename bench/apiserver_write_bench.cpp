@@ -10,8 +10,7 @@
 // Usage: apiserver_write_bench [--objects N] [--connections C] [--depth D] [--max-seconds S]
 //                              [--io-threads T] [--no-fsync | --memory]
 
-#include "bench/apiserver_bench_common.hpp"
-#include "k8s/apiserver/api_server.hpp"
+#include "bench/apiserver_bench_server.hpp"
 #include "k8s/apiserver/object_store.hpp"
 
 #include <arpa/inet.h>
@@ -199,25 +198,12 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  kelos::apiserver::api_server_config cfg;
-  cfg.fsync = fsync;
-  cfg.io_threads = io_threads;
-  std::string data_dir;
-  if (!memory) {
-    // Under the build directory's file system (ext4 here), not a tmpfs: fsync must hit a disk.
-    data_dir = kelos::bench::make_temp_dir(std::filesystem::current_path().string(), "apiserver-write-bench-");
-    if (data_dir.empty()) {
-      std::cerr << "cannot create a data directory under the current directory\n";
-      return 2;
-    }
-    cfg.data_dir = data_dir;
-  }
-  auto server = kelos::apiserver::api_server::start(cfg);
-  if (!server) {
-    std::cerr << "server start failed: " << server.error().message << "\n";
-    return 1;
-  }
-  const uint16_t port = (*server)->port();
+  kelos::bench::bench_server started;
+  if (int rc = kelos::bench::start_bench_server(fsync, io_threads, memory, "apiserver-write-bench-", started))
+    return rc;
+  auto& server = started.server;
+  const std::string& data_dir = started.data_dir;
+  const uint16_t port = server->port();
 
   std::cout << "apiserver_write_bench: objects=" << objects << " connections=" << connections
             << " depth_per_connection=" << depth << " server_io_threads=" << io_threads
@@ -258,8 +244,8 @@ int main(int argc, char** argv) {
               cpu, cpu / secs, static_cast<double>(ok) / cpu);
   std::printf("latency ms: p50=%.3f p99=%.3f max=%.3f\n", kelos::bench::ms(kelos::bench::percentile(all, 0.50)),
               kelos::bench::ms(kelos::bench::percentile(all, 0.99)), kelos::bench::ms(maxv));
-  std::printf("store objects=%zu rv=%lld\n", (*server)->store().size(),
-              static_cast<long long>((*server)->store().current_rv()));
+  std::printf("store objects=%zu rv=%lld\n", server->store().size(),
+              static_cast<long long>(server->store().current_rv()));
   if (!first_error.empty())
     std::printf("first error: %s\n", first_error.c_str());
   if (ok < static_cast<uint64_t>(objects))
@@ -267,8 +253,8 @@ int main(int argc, char** argv) {
                 static_cast<long long>(objects) - static_cast<long long>(ok + errors), objects, max_seconds);
   std::cout << "load average after: " << kelos::bench::load_average() << "\n";
 
-  (*server)->stop();
-  server->reset();
+  server->stop();
+  server.reset();
   if (!data_dir.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(data_dir, ec);
