@@ -4,9 +4,9 @@
 // kubeconfig (kind, the embedded API server of local mode). SIGTERM/SIGINT stop it
 // gracefully: actors first, then the transport, then the endpoints.
 
-#include "actors/kube_actor.hpp"
-#include "actors/task/task_supervisor.hpp"
 #include "cli/controller_options.hpp"
+#include "cli/controller_runtime.hpp"
+#include "actors/kube_transport.hpp"
 #include "k8s/client/http_client.hpp"
 #include "k8s/client/rest_config.hpp"
 #include "runtime/caf_error.hpp"
@@ -15,7 +15,6 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
-#include <caf/scoped_actor.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -73,10 +72,8 @@ int main(int argc, char** argv) {
   }
   std::shared_ptr<k8s::http_client> http{std::move(*client)};
   // Fail fast with a clear message when the API server cannot be reached at all.
-  auto version = http->send_sync(k8s::http_request{"GET", "/version", {}, {}, {}, false, true}, std::chrono::seconds{15});
-  if (!version || version->status != 200) {
-    spdlog::error("kelos-controller: API server {} is not reachable: {}", http->endpoint(),
-                  version ? "HTTP " + std::to_string(version->status) : version.error().render());
+  if (auto reachable = cli::check_reachable(*http, std::chrono::seconds{15}); !reachable) {
+    spdlog::error("kelos-controller: {}", reachable.error().message);
     return 1;
   }
 
@@ -111,34 +108,19 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   {
     caf::actor_system sys{cfg};
-    kube_config kc;
-    kc.qps = opts.qps;
-    kc.burst = opts.burst;
-    kc.projection = task::project_cached;
-    auto kube = spawn_kube(sys, make_http_transport(http), kc);
-
-    auto ctx = std::make_shared<task::controller_context>();
-    ctx->reconcile.images = opts.images;
-    ctx->watch_namespace = opts.watch_namespace;
-    ctx->metrics = std::make_shared<metrics::task_metrics>(*task_metrics);
-    ctx->instance = host_name();
-    ctx->dependency_missing_timeout = opts.dependency_timeout;
-    auto supervisor = task::spawn_task_supervisor(sys, kube, ctx, ready);
+    auto controller = cli::start_controller(sys, http, opts, host_name(),
+                                            std::make_shared<metrics::task_metrics>(*task_metrics), ready);
     spdlog::info("kelos-controller: watching {} on {}",
                  opts.watch_namespace.empty() ? "all namespaces" : "namespace " + opts.watch_namespace,
                  http->endpoint());
 
-    caf::scoped_actor self{sys};
-    self->monitor(supervisor);
     int sig = 0;
     sigwait(&stop_signals, &sig);
     spdlog::info("kelos-controller: signal {}, shutting down", sig);
-    self->send_exit(supervisor, caf::exit_reason::user_shutdown);
-    self->receive([](const caf::down_msg&) {}, caf::after(std::chrono::seconds{10}) >> [&] {
+    if (!cli::stop_controller(sys, controller, std::chrono::seconds{10})) {
       spdlog::warn("kelos-controller: supervisor did not stop within 10 s");
       exit_code = 1;
-    });
-    self->send_exit(kube, caf::exit_reason::user_shutdown);
+    }
   }
   for (auto* s : {&metrics_server, &health_server})
     if (**s)
