@@ -9,3 +9,6 @@ target_link_libraries(kelos_local_options PUBLIC kelos_core PRIVATE yaml-cpp::ya
 add_library(kelos_cli_rest STATIC ${CMAKE_CURRENT_LIST_DIR}/rest.cpp)
 target_link_libraries(kelos_cli_rest PUBLIC kelos_http kelos_client_config kelos_actors_kube PRIVATE kelos_warnings)
 
+# Single-instance lock, pid file and private file writes.
+add_library(kelos_local_state STATIC ${CMAKE_CURRENT_LIST_DIR}/local/instance_lock.cpp)
+target_link_libraries(kelos_local_state PUBLIC kelos_core PRIVATE kelos_warnings)
