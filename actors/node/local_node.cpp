@@ -499,6 +499,7 @@ void begin_delete(node_actor* self, const std::string& key, bool delete_after) {
     return;
   auto& r = it->second;
   if (!r.deleting) {
+    spdlog::info("local node: pod {} deleted; stopping {} container(s)", key, r.procs.size());
     r.deleting = true;
     r.delete_after = delete_after;
     auto grace = r.plan.grace_seconds;
