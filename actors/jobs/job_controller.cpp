@@ -145,9 +145,9 @@ void call_failed(self_ptr self, const object_ref& key, const std::string& what, 
   std::chrono::milliseconds delay{200};
   if (e.code == errc::conflict) {
     spdlog::debug("job controller: Job {}: {}: {}; re-syncing", key_text(key), what, e.render());
-  } else if (it != self->state.jobs.end()) {
-    it->second.failures = std::min(it->second.failures + 1, 10);
-    delay = std::min<std::chrono::milliseconds>(std::chrono::milliseconds{100} * (1 << (it->second.failures - 1)),
+  } else {
+    int failures = it == self->state.jobs.end() ? 1 : (it->second.failures = std::min(it->second.failures + 1, 10));
+    delay = std::min<std::chrono::milliseconds>(std::chrono::milliseconds{100} * (1 << (failures - 1)),
                                                 std::chrono::seconds{10});
     spdlog::warn("job controller: Job {}: {} failed: {} (retrying in {} ms)", key_text(key), what, e.render(),
                  delay.count());

@@ -180,6 +180,28 @@ TEST_F(JobController, CreatesOnePodAndCompletesWhenItSucceeds) {
   EXPECT_TRUE(has_pods("hello", 1)) << "no pod after completion";
 }
 
+TEST_F(JobController, ParallelPodsUpToCompletionsWithoutDuplicatesUnderResyncs) {
+  ASSERT_TRUE(h.create(job("batch", {{"completions", 4}, {"parallelism", 2}})).has_value());
+  // Every label change is a Job event and a sync; none may create a pod twice.
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(h.request("PATCH", "/apis/batch/v1/namespaces/default/jobs/batch",
+                          json{{"metadata", {{"labels", {{"touch", std::to_string(i)}}}}}},
+                          "application/merge-patch+json")
+                  .has_value());
+  ASSERT_TRUE(has_pods("batch", 2));
+  for (const auto& p : pods_of("batch"))
+    ASSERT_TRUE(set_phase(p["metadata"]["name"], "Succeeded"));
+  ASSERT_TRUE(has_pods("batch", 4));
+  for (const auto& p : pods_of("batch")) {
+    if (p["status"]["phase"] != "Succeeded") {
+      ASSERT_TRUE(set_phase(p["metadata"]["name"], "Succeeded"));
+    }
+  }
+  ASSERT_TRUE(eventually([&] { return !condition("batch", "Complete").is_null(); }));
+  EXPECT_EQ((*job_of("batch"))["status"].value("succeeded", 0), 4);
+  EXPECT_TRUE(has_pods("batch", 4));
+}
+
 TEST_F(JobController, FailedPodIsRetriedUntilTheBackoffLimit) {
   ASSERT_TRUE(h.create(job("flaky", {{"backoffLimit", 1}})).has_value());
   ASSERT_TRUE(has_pods("flaky", 1));
