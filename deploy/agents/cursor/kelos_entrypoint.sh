@@ -14,6 +14,7 @@ set -uo pipefail
 AGENT_CLI=cursor-agent
 OUTPUT_FILE="${KELOS_AGENT_OUTPUT:-/tmp/agent-output.jsonl}"
 CAPTURE="${KELOS_CAPTURE:-/kelos/kelos-capture}"
+export HOME="${HOME:-/tmp}" # config files go under HOME; a sandbox may not set it
 
 if ! command -v "$AGENT_CLI" >/dev/null 2>&1; then
   echo "agent CLI $AGENT_CLI not found on this machine" >&2

@@ -15,6 +15,7 @@ set -uo pipefail
 AGENT_CLI=opencode
 OUTPUT_FILE="${KELOS_AGENT_OUTPUT:-/tmp/agent-output.jsonl}"
 CAPTURE="${KELOS_CAPTURE:-/kelos/kelos-capture}"
+export HOME="${HOME:-/tmp}" # config files go under HOME; a sandbox may not set it
 CONFIG_DIR="${XDG_CONFIG_HOME:-$HOME/.config}/opencode"
 
 if ! command -v "$AGENT_CLI" >/dev/null 2>&1; then
