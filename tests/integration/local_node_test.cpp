@@ -193,6 +193,25 @@ TEST_F(local_node_test, init_containers_run_in_order_sharing_an_empty_dir_then_t
   EXPECT_FALSE(k8s::get_string(s, "startTime").empty());
 }
 
+TEST_F(local_node_test, run_as_user_and_the_git_image_entrypoint_work_like_the_task_controllers_pods) {
+  start_node();
+  json ws_mount = json::array({{{"name", "ws"}, {"mountPath", "/workspace"}}});
+  json git{{"name", "git-version"}, {"image", "alpine/git:v2.47.2"}, {"args", {"--version"}}};
+  json sec{{"runAsUser", 61100}, {"runAsGroup", 61100}};
+  git["securityContext"] = sec;
+  auto main = sh_container("main", "id -u; touch /workspace/made-by-agent && ls -n /workspace");
+  main["securityContext"] = sec;
+  main["volumeMounts"] = ws_mount;
+  ASSERT_TRUE(h_.create(pod("asuser", json::array({main}), json::array({git}),
+                            {{"volumes", json::array({{{"name", "ws"}, {"emptyDir", json::object()}}})}}))
+                .has_value());
+  ASSERT_TRUE(wait_phase("asuser", "Succeeded"));
+  EXPECT_NE(logs("asuser", "git-version").find("git version"), std::string::npos) << logs("asuser", "git-version");
+  auto log = logs("asuser", "main");
+  EXPECT_EQ(log.rfind("61100\n", 0), 0u) << log;
+  EXPECT_NE(log.find("made-by-agent"), std::string::npos) << log;
+}
+
 TEST_F(local_node_test, a_non_zero_exit_fails_the_pod_with_its_exit_code) {
   start_node();
   ASSERT_TRUE(h_.create(pod("exit3", json::array({sh_container("main", "echo bye; exit 3")}))).has_value());
