@@ -48,6 +48,14 @@ kelos::expected<std::string> scalar(const YAML::Node& n, const std::string& wher
   return n.as<std::string>();
 }
 
+/// A string field with its ${...} variables expanded.
+kelos::expected<std::string> expanded(const YAML::Node& n, const image_map_vars& vars, const std::string& where) {
+  auto s = scalar(n, where);
+  if (!s)
+    return s.error();
+  return expand_vars(*s, vars, where);
+}
+
 kelos::expected<image_entry> parse_entry(const YAML::Node& n, std::size_t index, const std::string& source,
                                          const image_map_vars& vars) {
   image_entry e;
@@ -73,11 +81,7 @@ kelos::expected<image_entry> parse_entry(const YAML::Node& n, std::size_t index,
     if (!ep.IsSequence())
       return make_error(errc::invalid_config, where + ".entrypoint: must be a list of strings");
     for (std::size_t i = 0; i < ep.size(); ++i) {
-      auto field = where + ".entrypoint[" + std::to_string(i) + "]";
-      auto s = scalar(ep[i], field);
-      if (!s)
-        return s.error();
-      auto x = expand_vars(*s, vars, field);
+      auto x = expanded(ep[i], vars, where + ".entrypoint[" + std::to_string(i) + "]");
       if (!x)
         return x.error();
       e.entrypoint.push_back(std::move(*x));
@@ -91,10 +95,7 @@ kelos::expected<image_entry> parse_entry(const YAML::Node& n, std::size_t index,
       auto field = where + ".files[" + path + "]";
       if (path.empty() || path.front() != '/')
         return make_error(errc::invalid_config, field + ": sandbox path must be absolute");
-      auto s = scalar(it->second, field);
-      if (!s)
-        return s.error();
-      auto x = expand_vars(*s, vars, field);
+      auto x = expanded(it->second, vars, field);
       if (!x)
         return x.error();
       e.files[path] = std::move(*x);
@@ -138,11 +139,7 @@ kelos::expected<image_entry> parse_entry(const YAML::Node& n, std::size_t index,
       return make_error(errc::invalid_config, where + ".env: must be a mapping of name to value");
     for (auto it = env.begin(); it != env.end(); ++it) {
       auto name = it->first.as<std::string>();
-      auto field = where + ".env[" + name + "]";
-      auto s = scalar(it->second, field);
-      if (!s)
-        return s.error();
-      auto x = expand_vars(*s, vars, field);
+      auto x = expanded(it->second, vars, where + ".env[" + name + "]");
       if (!x)
         return x.error();
       e.env[name] = std::move(*x);

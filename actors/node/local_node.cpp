@@ -636,7 +636,7 @@ void on_pod(node_actor* self, const json& pod) {
     // spec.nodeName (what the binding subresource would write).
     if (!st.binding.insert(key).second)
       return;
-    json patch{{"spec", {{"nodeName", st.cfg.node_name}}}, {"metadata", {{"uid", uid}}}};
+    json patch{{"spec", {{"nodeName", st.cfg.node_name}}}};
     auto req = k8s::patch_request(builtin("Pod"), ns, name, k8s::patch_type::merge, patch.dump());
     if (!req)
       return;

@@ -111,41 +111,31 @@ struct pod_context {
 /// Resolves one env entry's valueFrom; nullopt value with no error = optional and absent.
 std::variant<std::optional<std::string>, plan_error> value_from(const pod_context& ctx, const std::string& container,
                                                                 const std::string& var, const json& vf) {
-  if (const json& ref = field(vf, "secretKeyRef"); ref.is_object()) {
+  // secretKeyRef and configMapKeyRef differ only in where they look and how they say it.
+  struct key_ref {
+    const char* field;
+    const std::map<std::string, json>* objects;
+    std::optional<std::string> (*value)(const json&, const std::string&);
+    const char* lower;
+    const char* kind;
+  };
+  for (const auto& kr : {key_ref{"secretKeyRef", &ctx.refs.secrets, secret_value, "secret", "Secret"},
+                         key_ref{"configMapKeyRef", &ctx.refs.config_maps, config_map_value, "configmap", "ConfigMap"}}) {
+    const json& ref = field(vf, kr.field);
+    if (!ref.is_object())
+      continue;
     auto name = str(ref, "name");
     auto key = str(ref, "key");
     bool optional = k8s::get_bool(ref, "optional");
-    auto it = ctx.refs.secrets.find(name);
-    if (it == ctx.refs.secrets.end()) {
-      if (optional)
-        return std::optional<std::string>{};
-      return config_error(container, "secret " + dq(name) + " not found");
-    }
-    auto v = secret_value(it->second, key);
-    if (!v) {
-      if (optional)
-        return std::optional<std::string>{};
-      return config_error(container, "couldn't find key " + key + " in Secret " + ctx.ns + "/" + name);
-    }
-    return v;
-  }
-  if (const json& ref = field(vf, "configMapKeyRef"); ref.is_object()) {
-    auto name = str(ref, "name");
-    auto key = str(ref, "key");
-    bool optional = k8s::get_bool(ref, "optional");
-    auto it = ctx.refs.config_maps.find(name);
-    if (it == ctx.refs.config_maps.end()) {
-      if (optional)
-        return std::optional<std::string>{};
-      return config_error(container, "configmap " + dq(name) + " not found");
-    }
-    auto v = config_map_value(it->second, key);
-    if (!v) {
-      if (optional)
-        return std::optional<std::string>{};
-      return config_error(container, "couldn't find key " + key + " in ConfigMap " + ctx.ns + "/" + name);
-    }
-    return v;
+    auto it = kr.objects->find(name);
+    std::optional<std::string> v;
+    if (it != kr.objects->end())
+      v = kr.value(it->second, key);
+    if (v || optional)
+      return v;
+    if (it == kr.objects->end())
+      return config_error(container, std::string{kr.lower} + " " + dq(name) + " not found");
+    return config_error(container, "couldn't find key " + key + " in " + kr.kind + " " + ctx.ns + "/" + name);
   }
   if (const json& ref = field(vf, "fieldRef"); ref.is_object()) {
     auto path = str(ref, "fieldPath");
