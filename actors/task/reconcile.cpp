@@ -88,8 +88,12 @@ bool owned_by(const k8s::job_view& job, const k8s::task& t) {
 }
 
 /// The Job's failure, for the Task message ("Task failed: DeadlineExceeded: ...").
+/// Kubernetes 1.31+ sets FailureTarget (same reason) while the pods terminate and Failed
+/// only afterwards, so a Job may count a failed pod before it has a Failed condition.
 std::string failure_message(const k8s::job_view& job) {
   const auto* failed = k8s::find_condition(job.conditions, "Failed");
+  if (!failed || failed->status != "True")
+    failed = k8s::find_condition(job.conditions, "FailureTarget");
   if (!failed || failed->status != "True" || failed->reason.empty())
     return "Task failed";
   std::string out = "Task failed: " + failed->reason;
