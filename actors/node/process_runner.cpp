@@ -5,6 +5,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <poll.h>
@@ -183,6 +184,8 @@ void process_runner::run(std::vector<std::string> argv, std::vector<std::string>
   for (;;) {
     if (kill_due())
       signal_all(SIGKILL, true);
+    else if (term_pending())
+      signal_all(SIGTERM, false);
     pollfd p{out[0], POLLIN, 0};
     int r = ::poll(&p, 1, 100);
     if (r < 0 && errno == EINTR)
@@ -226,6 +229,11 @@ void process_runner::run(std::vector<std::string> argv, std::vector<std::string>
   finish();
 }
 
+bool process_runner::term_pending() {
+  std::lock_guard<std::mutex> guard{mu_};
+  return term_requested_;
+}
+
 bool process_runner::kill_due() {
   std::lock_guard<std::mutex> guard{mu_};
   return kill_at_ && std::chrono::steady_clock::now() >= *kill_at_;
@@ -238,8 +246,14 @@ void process_runner::signal_all(int sig, bool include_root) {
   // Deepest processes first do not matter for SIGKILL; for SIGTERM each process gets its
   // own chance to exit. bwrap itself (the root) only gets SIGKILL: its death kills the
   // sandbox at once (--die-with-parent), which would cut the grace period short.
-  for (pid_t d : descendants_of(pid_))
+  for (pid_t d : descendants_of(pid_)) {
+    if (sig == SIGTERM) {
+      if (std::find(termed_.begin(), termed_.end(), d) != termed_.end())
+        continue;
+      termed_.push_back(d);
+    }
     ::kill(d, sig);
+  }
   if (include_root) {
     ::kill(-pid_, sig);
     ::kill(pid_, sig);
@@ -252,6 +266,10 @@ void process_runner::terminate(std::chrono::milliseconds grace) {
     auto at = std::chrono::steady_clock::now() + grace;
     if (!kill_at_ || at < *kill_at_)
       kill_at_ = at;
+  }
+  {
+    std::lock_guard<std::mutex> guard{mu_};
+    term_requested_ = true;
   }
   if (grace.count() <= 0)
     signal_all(SIGKILL, true);

@@ -66,6 +66,7 @@ private:
   void signal_all(int sig, bool include_root);
   void run(std::vector<std::string> argv, std::vector<std::string> env, process_callbacks cb);
   bool kill_due();
+  bool term_pending();
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -74,6 +75,10 @@ private:
   bool reaped_ = false;
   bool done_ = false;
   std::optional<std::chrono::steady_clock::time_point> kill_at_;
+  /// Processes that already got SIGTERM: the reader thread sends it to processes started
+  /// later (a sandbox still being set up when terminate() was called).
+  std::vector<pid_t> termed_;
+  bool term_requested_ = false;
 };
 
 /// Pids of every descendant of `root` (from /proc).
