@@ -2,6 +2,7 @@
 
 #include "actors/jobs/job_controller.hpp"
 #include "actors/kube_actor.hpp"
+#include "actors/node/image_map.hpp"
 #include "actors/node/local_node.hpp"
 #include "cli/controller_runtime.hpp"
 #include "cli/local/crd_bundle.hpp"
@@ -18,6 +19,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fstream>
+#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -172,6 +175,18 @@ std::filesystem::path local_cluster::kubeconfig() const {
 
 kelos::expected<std::unique_ptr<local_cluster>> local_cluster::start(const up_options& opts, const local_assets& assets,
                                                                      const progress_fn& progress) {
+  // A broken image map would fail every pod; refuse it before anything starts.
+  if (!opts.image_map.empty()) {
+    std::ifstream in{opts.image_map};
+    if (!in)
+      return kelos::error{errc::invalid_config, "--image-map: cannot read " + opts.image_map};
+    std::stringstream text;
+    text << in.rdbuf();
+    auto map = node::parse_image_map(text.str(), opts.image_map,
+                                     {assets.agents_dir.string(), assets.capture_binary.string()});
+    if (!map)
+      return map.error();
+  }
   auto p = std::make_unique<impl>();
   p->opts = opts;
   const auto& paths = opts.paths;
