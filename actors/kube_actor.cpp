@@ -15,6 +15,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <deque>
 #include <map>
 #include <variant>
 
@@ -97,6 +98,10 @@ struct kube_state {
   std::optional<k8s::rate_limiter> limiter;
   uint64_t next_id = 1;
   std::map<uint64_t, pending_call> calls;
+  /// Requests sent and not yet answered, and those waiting for one of them to finish
+  /// (`kube_config::max_in_flight`), oldest first.
+  std::size_t in_flight = 0;
+  std::deque<uint64_t> waiting;
   std::map<watch_spec, watch_entry> watches;
   /// Which watch a list call id belongs to.
   std::map<uint64_t, watch_spec> list_calls;
@@ -119,9 +124,15 @@ kube_state::~kube_state() {
 }
 
 void transmit(kube_pointer self, uint64_t id) {
-  auto it = self->state.calls.find(id);
-  if (it == self->state.calls.end())
+  auto& st = self->state;
+  auto it = st.calls.find(id);
+  if (it == st.calls.end())
     return;
+  if (st.cfg.max_in_flight > 0 && st.in_flight >= st.cfg.max_in_flight) {
+    st.waiting.push_back(id);
+    return;
+  }
+  ++st.in_flight;
   auto handle = caf::actor_cast<caf::actor>(self);
   self->state.transport->send(it->second.request, [handle, id](kelos::expected<http_response> r) {
     transport_reply reply;
@@ -391,7 +402,20 @@ void on_stream_signal(kube_pointer self, stream_signal& sig) {
   }
 }
 
+/// One sent request was answered: the oldest waiting one may go.
+void release_slot(kube_pointer self) {
+  auto& st = self->state;
+  if (st.in_flight > 0)
+    --st.in_flight;
+  while (!st.waiting.empty() && (st.cfg.max_in_flight == 0 || st.in_flight < st.cfg.max_in_flight)) {
+    auto next = st.waiting.front();
+    st.waiting.pop_front();
+    transmit(self, next);
+  }
+}
+
 void on_call_reply(kube_pointer self, transport_reply& reply) {
+  release_slot(self);
   auto it = self->state.calls.find(reply.id);
   if (it == self->state.calls.end())
     return;

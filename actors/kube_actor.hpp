@@ -29,6 +29,10 @@ struct kube_config {
   /// Client-side rate limit shared by every request; qps <= 0 disables it.
   double qps = 50;
   int burst = 100;
+  /// Most requests on the wire at once (watch streams excluded); later ones wait in FIFO
+  /// order. Bounds connections and buffered replies under bursts (client-go gets the same
+  /// effect from HTTP/2, one connection per server). 0: unbounded.
+  std::size_t max_in_flight = 64;
   /// Retries of failed idempotent requests.
   k8s::retry_policy retry;
   /// List page size, watch timeout, watch backoff.

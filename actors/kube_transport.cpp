@@ -41,6 +41,9 @@ k8s::transport_config transport_config_from(const k8s::client::rest_config& cfg)
   t.insecure_skip_tls_verify = cfg.insecure_skip_tls_verify;
   t.tls_server_name = cfg.tls_server_name;
   t.user_agent = cfg.user_agent;
+  // The KUBE actor keeps up to kube_config::max_in_flight (64) requests on the wire; keep
+  // as many connections for reuse instead of reconnecting after each burst.
+  t.max_idle_connections = 64;
   if (auto tokens = cfg.tokens) {
     t.bearer_token = [tokens]() -> kelos::expected<std::string> { return tokens->token(); };
     t.invalidate_token = [tokens] { tokens->invalidate(); };

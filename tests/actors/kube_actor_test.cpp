@@ -127,6 +127,41 @@ TEST_F(KubeActorTest, CreatesAreNotRetriedOnServerErrors) {
                 [](caf::error& e) { EXPECT_EQ(from_caf_error(e).code, errc::server_unavailable); });
 }
 
+TEST_F(KubeActorTest, AtMostMaxInFlightRequestsAreOnTheWireAndTheRestGoInOrder) {
+  auto limited_transport = std::make_shared<test::scripted_transport>();
+  kube_config limited_cfg = cfg;
+  limited_cfg.max_in_flight = 2;
+  auto limited = spawn_kube(sys, limited_transport, limited_cfg);
+  for (const char* name : {"a", "b", "c", "d", "e"})
+    self->send(limited, atom::call::value, get_task(name));
+  run();
+  ASSERT_EQ(limited_transport->sends.size(), 2u);
+  std::vector<std::string> order;
+  for (const char* name : {"a", "b", "c", "d", "e"}) {
+    EXPECT_LE(limited_transport->unanswered(), 2u);
+    auto path = limited_transport->next_send()->request.path;
+    order.push_back(path.substr(path.rfind('/') + 1));
+    limited_transport->answer(200, task_json(name, "1"));
+    run();
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+  EXPECT_EQ(limited_transport->sends.size(), 5u);
+  for (int i = 0; i < 5; ++i)
+    self->receive([](const json_doc&) {}, [](caf::error& e) { FAIL() << caf::to_string(e); });
+  // A transport failure frees its slot too.
+  self->send(limited, atom::call::value, get_task("f"));
+  self->send(limited, atom::call::value, get_task("g"));
+  self->send(limited, atom::call::value, get_task("h"));
+  run();
+  ASSERT_EQ(limited_transport->unanswered(), 2u);
+  limited_transport->fail(errc::connection_failed, "refused");
+  run();
+  advance(15s);
+  EXPECT_EQ(limited_transport->unanswered(), 2u) << "h took the slot; f's retry waits behind it";
+  self->send_exit(limited, caf::exit_reason::user_shutdown);
+  run();
+}
+
 TEST_F(KubeActorTest, CallRawReturnsAnyStatus) {
   k8s::http_request logs{"GET", "/api/v1/namespaces/default/pods/p/log", {}, {}, {}, false, true};
   self->send(kube, atom::call_raw::value, logs);
