@@ -36,7 +36,7 @@ k8s::json spawn_template_data(const work_item& item);
 /// Renders the prompt of the Task spawned for `item`: `prompt_template`, or
 /// `default_prompt_template` when it is empty. Errors are `parse_error` / `invalid_spec`
 /// prefixed with the field, e.g.
-/// `promptTemplate: template: prompt:1:8: executing "prompt" at <.Foo>: map has no entry for key "Foo"`.
+/// `promptTemplate: template: prompt:1:3: executing "prompt" at <.Foo>: map has no entry for key "Foo"`.
 /// Item text is data, never template source: braces in a title or body are copied verbatim.
 kelos::expected<std::string> render_spawn_prompt(const std::string& prompt_template, const work_item& item);
 
