@@ -2,6 +2,7 @@
 
 #include "k8s/client/http_message.hpp"
 #include "k8s/kinds.hpp"
+#include "k8s/status.hpp"
 #include "sources/jira/adf_text.hpp"
 
 #include <algorithm>
@@ -128,23 +129,6 @@ kelos::expected<k8s::json> parse_answer(const std::string& body) {
   }
 }
 
-errc status_code(int status) {
-  switch (status) {
-  case 401:
-    return errc::unauthorized;
-  case 403:
-    return errc::forbidden;
-  case 404:
-    return errc::not_found;
-  case 410:
-    return errc::gone;
-  case 400:
-    return errc::bad_request;
-  default:
-    return status == 429 || status >= 500 ? errc::server_unavailable : errc::http_error;
-  }
-}
-
 /// Jira's own words from an error body (`errorMessages` and `errors`), else its beginning.
 std::string error_detail(const std::string& body) {
   std::string out;
@@ -222,7 +206,7 @@ public:
       return;
     }
     if (response.status != 200) {
-      fail(status_code(response.status),
+      fail(k8s::errc_for_status(response.status, {}),
            "status " + std::to_string(response.status) + ": " + error_detail(response.body));
       return;
     }

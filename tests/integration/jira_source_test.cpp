@@ -93,6 +93,17 @@ jira_source_config cloud_config(const fake_jira& jira) {
   return c;
 }
 
+/// A fake Jira without credentials holding the Cloud issues, and the config for it.
+struct anonymous_jira {
+  fake_jira jira;
+  jira_source_config config;
+  anonymous_jira() {
+    seed_cloud_issues(jira);
+    config = cloud_config(jira);
+    config.token.clear();
+  }
+};
+
 TEST(JiraSourceHttp, CloudDiscoveryFollowsNextPageTokens) {
   fake_jira_options o;
   o.user = "bot@acme.example";
@@ -168,12 +179,10 @@ TEST(JiraSourceHttp, DataCenterFallsBackToTheLegacySearch) {
 }
 
 TEST(JiraSourceHttp, InjectedNotFoundAlsoFallsBack) {
-  fake_jira jira;
-  seed_cloud_issues(jira);
+  anonymous_jira a;
+  auto& jira = a.jira;
   jira.fail("/search/jql", 404);
-  auto c = cloud_config(jira);
-  c.token.clear();
-  auto items = discover(c);
+  auto items = discover(a.config);
   ASSERT_TRUE(items) << items.error().message;
   EXPECT_EQ(items->size(), 5u);
   auto log = searches(jira);
@@ -199,11 +208,9 @@ TEST(JiraSourceHttp, WrongCredentialsAreAClearErrorWithoutTheToken) {
 }
 
 TEST(JiraSourceHttp, ServerErrorFailsTheDiscoveryAndTheNextOneSucceeds) {
-  fake_jira jira;
-  seed_cloud_issues(jira);
-  jira.fail("/search/jql", 503);
-  auto c = cloud_config(jira);
-  c.token.clear();
+  anonymous_jira a;
+  a.jira.fail("/search/jql", 503);
+  const auto& c = a.config;
   auto first = discover(c);
   ASSERT_FALSE(first);
   EXPECT_EQ(first.error().code, errc::server_unavailable);
@@ -214,12 +221,9 @@ TEST(JiraSourceHttp, ServerErrorFailsTheDiscoveryAndTheNextOneSucceeds) {
 }
 
 TEST(JiraSourceHttp, MalformedAnswerIsAParseError) {
-  fake_jira jira;
-  seed_cloud_issues(jira);
-  jira.fail("/search/jql", 200, 1, "{\"issues\": [{\"key\": \"PROJ-1\"");
-  auto c = cloud_config(jira);
-  c.token.clear();
-  auto items = discover(c);
+  anonymous_jira a;
+  a.jira.fail("/search/jql", 200, 1, "{\"issues\": [{\"key\": \"PROJ-1\"");
+  auto items = discover(a.config);
   ASSERT_FALSE(items);
   EXPECT_EQ(items.error().code, errc::parse_error);
   EXPECT_EQ(items.error().message.rfind("jira: GET /rest/api/2/search/jql: malformed JSON", 0), 0u)
@@ -227,10 +231,9 @@ TEST(JiraSourceHttp, MalformedAnswerIsAParseError) {
 }
 
 TEST(JiraSourceHttp, ChangesBetweenDiscoveriesAreSeen) {
-  fake_jira jira;
-  seed_cloud_issues(jira);
-  auto c = cloud_config(jira);
-  c.token.clear();
+  anonymous_jira a;
+  auto& jira = a.jira;
+  const auto& c = a.config;
   ASSERT_EQ(discover(c)->size(), 5u);
   jira.remove_issue("PROJ-2");
   fake_jira_issue added;
