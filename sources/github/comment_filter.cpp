@@ -1,20 +1,14 @@
 #include "sources/github/comment_filter.hpp"
 
+#include "sources/github/text.hpp"
+
 #include <algorithm>
 
 namespace kelos::github {
 
 namespace {
 
-bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ws(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && is_ws(s.back()))
-    s.remove_suffix(1);
-  return s;
-}
+using text::trim;
 
 bool matches_any(std::string_view body, const std::vector<std::string>& commands) {
   return std::any_of(commands.begin(), commands.end(),

@@ -125,13 +125,8 @@ public:
   }
 
   void on_response(const source_response& r) override {
-    if (stage_ == stage::done)
+    if (!answer_arrived())
       return;
-    awaiting_ = false;
-    // The poller waited for not_before before sending: time has moved at least that far.
-    if (not_before_)
-      now_ = std::max(now_, *not_before_);
-    not_before_.reset();
     const k8s::time_point server_now = response_time(r.headers, now_);
 
     if (r.status == 304)
@@ -146,12 +141,8 @@ public:
   }
 
   void on_transport_error(const kelos::error& e) override {
-    if (stage_ == stage::done)
+    if (!answer_arrived())
       return;
-    awaiting_ = false;
-    if (not_before_)
-      now_ = std::max(now_, *not_before_);
-    not_before_.reset();
     retry_or_fail(e.code == errc::none ? errc::connection_failed : e.code,
                   "GitHub API request GET " + target_ + " failed: " + e.message, now_);
   }
@@ -170,6 +161,18 @@ public:
 
 private:
   enum class stage { issues, comments, done };
+
+  /// Bookkeeping common to every answer; false when the discovery is already over.
+  bool answer_arrived() {
+    if (stage_ == stage::done)
+      return false;
+    awaiting_ = false;
+    // The poller waited for not_before before sending: time has moved at least that far.
+    if (not_before_)
+      now_ = std::max(now_, *not_before_);
+    not_before_.reset();
+    return true;
+  }
 
   std::string key() const { return cfg_.api_base + target_; }
   std::string repo_name() const { return cfg_.owner + "/" + cfg_.repo; }

@@ -1,27 +1,14 @@
 #include "sources/github/link_header.hpp"
 
-#include <cctype>
+#include "sources/github/text.hpp"
 
 namespace kelos::github {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back()))
-    s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using text::is_space;
+using text::lower;
+using text::trim;
 
 void split_rels(std::string_view value, std::vector<std::string>& out) {
   size_t i = 0;

@@ -1,5 +1,7 @@
 #include "sources/github/rate_limit.hpp"
 
+#include "sources/github/text.hpp"
+
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -9,22 +11,8 @@ namespace kelos::github {
 
 namespace {
 
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
-}
+using text::iequal;
+using text::trim;
 
 std::optional<int64_t> parse_int(std::string_view s) {
   s = trim(s);
