@@ -3,10 +3,6 @@
 add_library(kelos_taskspawner_types STATIC ${PROJECT_SOURCE_DIR}/k8s/taskspawner_types.cpp)
 target_link_libraries(kelos_taskspawner_types PUBLIC kelos_core PRIVATE kelos_warnings)
 
-# The cycle needs Task naming and template data (sources/spawn_pure.cmake); until that
-# library is in the tree the cycle is left out of the build.
-if(TARGET kelos_spawn_pure)
-  add_library(kelos_spawner_logic STATIC ${CMAKE_CURRENT_LIST_DIR}/spawner/cycle.cpp)
-  target_link_libraries(kelos_spawner_logic PUBLIC kelos_taskspawner_types kelos_sources_pure kelos_spawn_pure
-    PRIVATE kelos_warnings)
-endif()
+add_library(kelos_spawner_logic STATIC ${CMAKE_CURRENT_LIST_DIR}/spawner/cycle.cpp)
+target_link_libraries(kelos_spawner_logic PUBLIC kelos_taskspawner_types kelos_sources_pure kelos_spawn_pure
+  PRIVATE kelos_warnings)

@@ -36,6 +36,7 @@ std::string controller_usage() {
     "  --health-probe-bind-address ADDR   /healthz and /readyz (default :8081, 0 disables)\n"
     "  --kube-api-qps N, --kube-api-burst N  client-side rate limit (default 500, 1000; 0 qps disables)\n"
     "  --dependency-timeout DURATION      fail a Task whose dependency does not exist (default 10m)\n"
+    "  --github-api-base-url URL          GitHub API for TaskSpawners (default: from the repository host)\n"
     "  --git-image IMAGE, --git-image-pull-policy POLICY  init container image (default alpine/git:v2.47.2)\n";
   for (const auto& t : agent_types())
     out += "  --" + t + "-image IMAGE, --" + t + "-image-pull-policy POLICY\n";
@@ -82,6 +83,15 @@ kelos::expected<controller_options> parse_controller_options(const std::vector<s
        if (!d || *d <= std::chrono::seconds{0})
          return bad("--dependency-timeout", "must be a positive duration such as 10m or 90s, got \"" + v + "\"");
        o.dependency_timeout = std::chrono::duration_cast<std::chrono::seconds>(*d);
+       return {};
+     }},
+    {"--github-api-base-url",
+     [&](const std::string& v) -> kelos::expected<void> {
+       if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0)
+         return bad("--github-api-base-url", "must be an http:// or https:// URL, got \"" + v + "\"");
+       o.github_api_base_url = v;
+       while (o.github_api_base_url.size() > 8 && o.github_api_base_url.back() == '/')
+         o.github_api_base_url.pop_back();
        return {};
      }},
     {"--git-image", [&](const std::string& v) -> kelos::expected<void> { o.images.git.image = v; return {}; }},

@@ -28,6 +28,9 @@ struct controller_options {
   int burst = 1000;
   /// A Task whose dependency does not exist fails after this long.
   std::chrono::seconds dependency_timeout{600};
+  /// GitHub REST API base for every TaskSpawner's GitHub source and App token exchange
+  /// ("" = from the repository host: api.github.com or https://<host>/api/v3).
+  std::string github_api_base_url;
   std::string log_level = "info";
   bool help = false;
 };

@@ -1,6 +1,7 @@
 #include "cli/controller_runtime.hpp"
 
 #include "actors/kube_actor.hpp"
+#include "actors/spawner/spawner_supervisor.hpp"
 #include "actors/task/task_supervisor.hpp"
 
 #include <caf/scoped_actor.hpp>
@@ -23,8 +24,16 @@ running_controller start_controller(caf::actor_system& sys, std::shared_ptr<k8s:
   ctx->metrics = std::move(task_metrics);
   ctx->instance = instance;
   ctx->dependency_missing_timeout = opts.dependency_timeout;
+  ctx->github_api_base = opts.github_api_base_url;
   auto supervisor = task::spawn_task_supervisor(sys, kube, ctx, std::move(ready));
-  return {kube, supervisor};
+  return {kube, supervisor, start_spawner_controller(sys, kube, opts)};
+}
+
+caf::actor start_spawner_controller(caf::actor_system& sys, kube_actor kube, const controller_options& opts) {
+  auto ctx = std::make_shared<spawner::spawner_context>();
+  ctx->watch_namespace = opts.watch_namespace;
+  ctx->github_api_base = opts.github_api_base_url;
+  return spawner::spawn_spawner_supervisor(sys, std::move(kube), std::move(ctx));
 }
 
 bool stop_controller(caf::actor_system& sys, running_controller& controller, std::chrono::milliseconds grace) {
@@ -33,6 +42,11 @@ bool stop_controller(caf::actor_system& sys, running_controller& controller, std
   if (controller.supervisor) {
     self->monitor(controller.supervisor);
     self->send_exit(controller.supervisor, caf::exit_reason::user_shutdown);
+    self->receive([](const caf::down_msg&) {}, caf::after(grace) >> [&] { stopped = false; });
+  }
+  if (controller.spawners) {
+    self->monitor(controller.spawners);
+    self->send_exit(controller.spawners, caf::exit_reason::user_shutdown);
     self->receive([](const caf::down_msg&) {}, caf::after(grace) >> [&] { stopped = false; });
   }
   if (controller.kube)

@@ -22,14 +22,19 @@ namespace kelos::cli {
 struct running_controller {
   kube_actor kube;
   caf::actor supervisor;
+  /// The TaskSpawner controller (actors/spawner/spawner_supervisor.hpp).
+  caf::actor spawners;
 };
 
-/// Spawns the KUBE actor and the Task supervisor. `ready` turns true once every cache has
+/// Spawns the KUBE actor, the Task supervisor and the TaskSpawner supervisor. `ready` turns true once every cache has
 /// synced. `task_metrics` may be null (no metrics endpoint).
 running_controller start_controller(caf::actor_system& sys, std::shared_ptr<k8s::http_client> http,
                                     const controller_options& opts, const std::string& instance,
                                     std::shared_ptr<metrics::task_metrics> task_metrics,
                                     std::shared_ptr<std::atomic<bool>> ready);
+
+/// Spawns the TaskSpawner supervisor over `kube` (called by start_controller).
+caf::actor start_spawner_controller(caf::actor_system& sys, kube_actor kube, const controller_options& opts);
 
 /// Stops the supervisor (waiting up to `grace` for it), then the KUBE actor. Returns false
 /// when the supervisor did not stop in time.

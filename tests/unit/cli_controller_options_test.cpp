@@ -78,3 +78,20 @@ TEST(ControllerOptions, HelpListsEveryImageFlag) {
                            "--cursor-image", "--git-image", "--dependency-timeout", "--kube-api-qps"})
     EXPECT_NE(text.find(flag), std::string::npos) << flag;
 }
+
+TEST(ControllerOptions, GitHubApiBaseUrl) {
+  auto def = parse_controller_options({});
+  ASSERT_TRUE(def);
+  EXPECT_EQ(def->github_api_base_url, "");
+  auto o = parse_controller_options({"--github-api-base-url", "https://ghe.example.com/api/v3/"});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o->github_api_base_url, "https://ghe.example.com/api/v3");
+  auto eq = parse_controller_options({"--github-api-base-url=http://127.0.0.1:8080"});
+  ASSERT_TRUE(eq);
+  EXPECT_EQ(eq->github_api_base_url, "http://127.0.0.1:8080");
+  auto bad = parse_controller_options({"--github-api-base-url", "api.github.com"});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("--github-api-base-url: must be an http:// or https:// URL"), std::string::npos)
+    << bad.error().message;
+  EXPECT_NE(kelos::cli::controller_usage().find("--github-api-base-url"), std::string::npos);
+}
