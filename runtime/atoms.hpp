@@ -45,6 +45,8 @@ using wake = caf::atom_constant<caf::atom("wake")>;
 using watch_ref = caf::atom_constant<caf::atom("watchref")>;
 /// Task controller: the pod of a Task became known.
 using pod = caf::atom_constant<caf::atom("pod")>;
+/// Task controller: a reconcile slot was taken for the receiver (reconcile_slots).
+using grant = caf::atom_constant<caf::atom("grant")>;
 /// Orderly shutdown request.
 using shutdown = caf::atom_constant<caf::atom("shutdown")>;
 /// Generic acknowledgement.

@@ -37,6 +37,9 @@ struct task_state {
   std::shared_ptr<const controller_context> ctx;
   bool busy = false;
   bool dirty = false;
+  /// A reconcile slot (controller_context::slots) is held, or has been asked for.
+  bool has_slot = false;
+  bool awaiting_slot = false;
   /// Pod name announced by the supervisor (label kelos.dev/task).
   std::string pod_name;
   /// Objects returned by our own writes: used while the cache still holds an older version.
@@ -83,6 +86,16 @@ json freshest(json cached, json& written) {
 
 void reconcile(self_ptr self);
 
+/// The reconcile ended with nothing left to do at once: give the slot to the next Task.
+void go_idle(self_ptr self) {
+  auto& st = self->state;
+  st.busy = false;
+  if (st.has_slot) {
+    st.has_slot = false;
+    st.ctx->slots->release(self->id());
+  }
+}
+
 void finish(self_ptr self, std::optional<std::chrono::milliseconds> requeue_after, bool requeue_now) {
   auto& st = self->state;
   st.busy = false;
@@ -94,9 +107,13 @@ void finish(self_ptr self, std::optional<std::chrono::milliseconds> requeue_afte
     }
   }
   if (st.dirty || requeue_now) {
+    // Keep the slot: a Task finishes its pass (finalizer, Job, status) before the next
+    // Task is admitted, so bursts complete in arrival order.
     st.dirty = false;
     reconcile(self);
+    return;
   }
+  go_idle(self);
 }
 
 /// A write failed: conflicts re-plan at once, anything else backs off.
@@ -335,6 +352,19 @@ void reconcile(self_ptr self) {
     st.dirty = true;
     return;
   }
+  if (!st.has_slot) {
+    if (st.awaiting_slot)
+      return;
+    auto addr = self->address();
+    if (!st.ctx->slots->acquire(self->id(), [addr] {
+          if (auto me = caf::actor_cast<caf::actor>(addr))
+            caf::anon_send(me, atom::grant::value);
+        })) {
+      st.awaiting_slot = true;
+      return;
+    }
+    st.has_slot = true;
+  }
   st.busy = true;
   auto snap = std::make_shared<snapshot>();
   const auto& ctx = *st.ctx;
@@ -342,14 +372,14 @@ void reconcile(self_ptr self) {
     auto& st = self->state;
     obj = freshest(std::move(obj), st.written_task);
     if (obj.is_null()) {
-      st.busy = false;
+      go_idle(self);
       return; // gone: the supervisor stops this actor
     }
     auto decoded = k8s::decode_task(obj);
     if (!decoded) {
       spdlog::error("task {}: cannot decode: {}", to_string(st.id), decoded.error().message);
       record_reconcile_error(*st.ctx);
-      st.busy = false;
+      go_idle(self);
       return;
     }
     snap->task_json = std::move(obj);
@@ -464,8 +494,16 @@ caf::behavior task_actor(self_ptr self, task_id id, kube_actor kube, caf::actor 
   st.gate = std::move(gate);
   st.lock = std::move(lock);
   st.ctx = std::move(ctx);
+  // Whatever way the actor ends, its slot (or its place in the queue) goes back.
+  self->attach_functor([slots = st.ctx->slots, id = self->id()] { slots->release(id); });
   return {
     [=](atom::reconcile) { reconcile(self); },
+    [=](atom::grant) {
+      auto& st = self->state;
+      st.awaiting_slot = false;
+      st.has_slot = true;
+      reconcile(self);
+    },
     [=](atom::tick, uint64_t generation) {
       if (generation != self->state.timer_generation)
         return;

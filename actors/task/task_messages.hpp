@@ -19,6 +19,7 @@
 //   referenced object is applied.
 
 #include "actors/actors.hpp"
+#include "actors/task/reconcile_slots.hpp"
 #include "actors/task/branch_queue.hpp"
 #include "actors/task/reconcile.hpp"
 #include "actors/task/task_id.hpp"
@@ -84,6 +85,8 @@ struct controller_context {
   /// the CA bundle to trust ("" = system CAs). Both exist for tests and GHE with private CAs.
   std::string github_api_base;
   std::string github_ca_pem;
+  /// How many Tasks reconcile at once (FIFO admission, see reconcile_slots.hpp).
+  std::shared_ptr<reconcile_slots> slots = std::make_shared<reconcile_slots>(64);
   /// Backoff of failed (non-conflict) writes: first and maximum delay.
   std::chrono::milliseconds retry_base{500};
   std::chrono::milliseconds retry_max{std::chrono::seconds{60}};

@@ -1,0 +1,52 @@
+#include "actors/task/reconcile_slots.hpp"
+
+#include <algorithm>
+
+namespace kelos::task {
+
+bool reconcile_slots::acquire(uint64_t owner, std::function<void()> grant) {
+  std::lock_guard lock{mu_};
+  if (holders_.count(owner) > 0)
+    return true;
+  if (std::any_of(queue_.begin(), queue_.end(), [&](const waiter& w) { return w.owner == owner; }))
+    return false;
+  if (capacity_ == 0 || holders_.size() < capacity_) {
+    holders_.insert(owner);
+    return true;
+  }
+  queue_.push_back({owner, std::move(grant)});
+  return false;
+}
+
+void reconcile_slots::release(uint64_t owner) {
+  std::function<void()> grant;
+  {
+    std::lock_guard lock{mu_};
+    if (holders_.erase(owner) == 0) {
+      auto it = std::find_if(queue_.begin(), queue_.end(), [&](const waiter& w) { return w.owner == owner; });
+      if (it != queue_.end())
+        queue_.erase(it);
+      return;
+    }
+    if (queue_.empty())
+      return;
+    auto next = std::move(queue_.front());
+    queue_.pop_front();
+    holders_.insert(next.owner);
+    grant = std::move(next.grant);
+  }
+  if (grant)
+    grant();
+}
+
+std::size_t reconcile_slots::in_use() const {
+  std::lock_guard lock{mu_};
+  return holders_.size();
+}
+
+std::size_t reconcile_slots::waiting() const {
+  std::lock_guard lock{mu_};
+  return queue_.size();
+}
+
+} // namespace kelos::task
