@@ -34,6 +34,16 @@ const std::vector<verb>& verbs() {
   static const std::vector<verb> all{
     {"up", "run Kelos on this machine with no cluster (local mode)", kelos::cli::verb_up},
     {"down", "stop a local-mode Kelos started with `kelos up --detach`", kelos::cli::verb_down},
+    {"run", "create a Task (an AI agent run); -w waits for its outcome", kelos::cli::verb_run},
+    {"create", "create a Workspace or an AgentConfig", kelos::cli::verb_create},
+    {"get", "show tasks, taskspawners, workspaces or agentconfigs", kelos::cli::verb_get},
+    {"delete", "delete tasks, taskspawners, workspaces or agentconfigs", kelos::cli::verb_delete},
+    {"logs", "show (-f: follow) a Task's agent output", kelos::cli::verb_logs},
+    {"suspend", "stop a TaskSpawner from creating Tasks", kelos::cli::verb_suspend},
+    {"resume", "let a suspended TaskSpawner create Tasks again", kelos::cli::verb_resume},
+    {"init", "write a commented ~/.kelos/config.yaml", kelos::cli::verb_init},
+    {"version", "print the kelos version", kelos::cli::verb_version},
+    {"completion", "print a bash, zsh or fish completion script", kelos::cli::verb_completion},
   };
   return all;
 }
@@ -41,8 +51,9 @@ const std::vector<verb>& verbs() {
 void usage(std::ostream& os) {
   os << "usage: kelos <command> [flags]\n\ncommands:\n";
   for (const auto& v : verbs())
-    os << "  " << v.name << std::string(10 - std::string{v.name}.size(), ' ') << v.summary << "\n";
-  os << "\n`kelos <command> --help` describes a command's flags.\n";
+    os << "  " << v.name << std::string(12 - std::string{v.name}.size(), ' ') << v.summary << "\n";
+  os << "\nglobal flags (API commands): --config FILE, --kubeconfig FILE, -n/--namespace NS, --context NAME\n"
+     << "`kelos <command> --help` describes a command's flags.\n";
 }
 
 } // namespace
@@ -52,14 +63,43 @@ int main(int argc, char** argv) {
     usage(std::cerr);
     return 2;
   }
-  std::string name = argv[1];
+  // Global flags may come before the command (`kelos -n team get tasks`): they are handed
+  // to the command, whose parser knows them.
+  std::vector<std::string> leading;
+  int i = 1;
+  while (i < argc) {
+    std::string a = argv[i];
+    bool global_with_value = a == "--config" || a == "--kubeconfig" || a == "-n" || a == "--namespace" || a == "--context";
+    bool global_joined = a.starts_with("--config=") || a.starts_with("--kubeconfig=") || a.starts_with("--namespace=") ||
+                         a.starts_with("--context=");
+    if (global_with_value && i + 1 < argc) {
+      leading.push_back(a);
+      leading.push_back(argv[i + 1]);
+      i += 2;
+    } else if (global_joined) {
+      leading.push_back(a);
+      ++i;
+    } else {
+      break;
+    }
+  }
+  if (i >= argc) {
+    usage(std::cerr);
+    return 2;
+  }
+  std::string name = argv[i];
   if (name == "--help" || name == "-h" || name == "help") {
     usage(std::cout);
     return 0;
   }
+  if (name == "__complete")
+    return kelos::cli::verb_complete(std::vector<std::string>(argv + i + 1, argv + argc), kelos::cli::current_environment());
   for (const auto& v : verbs())
-    if (name == v.name)
-      return v.run(std::vector<std::string>(argv + 2, argv + argc), kelos::cli::current_environment());
+    if (name == v.name) {
+      std::vector<std::string> args(argv + i + 1, argv + argc);
+      args.insert(args.begin(), leading.begin(), leading.end());
+      return v.run(args, kelos::cli::current_environment());
+    }
   std::cerr << "kelos: unknown command \"" << name << "\"\n\n";
   usage(std::cerr);
   return 2;

@@ -18,4 +18,18 @@ environment current_environment();
 int verb_up(const std::vector<std::string>& args, const environment& env);
 int verb_down(const std::vector<std::string>& args, const environment& env);
 
+// The API verbs (cli/verbs.cmake); `kelos <verb> --help` describes each.
+int verb_run(const std::vector<std::string>& args, const environment& env);
+int verb_create(const std::vector<std::string>& args, const environment& env);
+int verb_get(const std::vector<std::string>& args, const environment& env);
+int verb_delete(const std::vector<std::string>& args, const environment& env);
+int verb_logs(const std::vector<std::string>& args, const environment& env);
+int verb_suspend(const std::vector<std::string>& args, const environment& env);
+int verb_resume(const std::vector<std::string>& args, const environment& env);
+int verb_init(const std::vector<std::string>& args, const environment& env);
+int verb_version(const std::vector<std::string>& args, const environment& env);
+int verb_completion(const std::vector<std::string>& args, const environment& env);
+/// Hidden `kelos __complete <words...>`: the candidates the completion scripts offer.
+int verb_complete(const std::vector<std::string>& args, const environment& env);
+
 } // namespace kelos::cli
