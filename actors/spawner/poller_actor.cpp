@@ -1,5 +1,6 @@
 #include "actors/spawner/poller_actor.hpp"
 
+#include "actors/kube_transport.hpp"
 #include "actors/spawner/cycle.hpp"
 #include "k8s/client/http_client.hpp"
 #include "k8s/client/rest_config.hpp"
@@ -75,13 +76,12 @@ private:
     auto url = k8s::client::parse_server_url(base);
     if (!url)
       return kelos::error{errc::invalid_config, "source API base \"" + base + "\": " + url.error().message};
-    k8s::transport_config cfg;
-    cfg.scheme = url->scheme;
-    cfg.host = url->host;
-    cfg.port = url->port;
-    cfg.base_path = url->base_path;
-    cfg.ca_pem = ca_pem_;
-    cfg.user_agent = "kelos";
+    k8s::client::rest_config rc;
+    rc.server = *url;
+    rc.tls = url->scheme == "https";
+    rc.ca_pem = ca_pem_;
+    rc.user_agent = "kelos";
+    auto cfg = transport_config_from(rc);
     cfg.connect_timeout = std::min(cfg.connect_timeout, timeout_);
     cfg.tls_handshake_timeout = std::min(cfg.tls_handshake_timeout, timeout_);
     cfg.write_timeout = std::min(cfg.write_timeout, timeout_);
