@@ -9,6 +9,7 @@
 #include "runtime/caf_error.hpp"
 #include "tests/support/controller_harness.hpp"
 #include "tests/support/fake_github.hpp"
+#include "tests/unit/github_app_test_support.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -215,6 +216,69 @@ spec:
   ASSERT_TRUE(test::eventually([&] { return spawner_status(h, "broken").value("phase", "") == "Failed"; }));
   EXPECT_NE(spawner_status(h, "broken")["message"].get<std::string>().find("spec.when.cron.schedule"), std::string::npos);
   EXPECT_TRUE(test::eventually([&] { return spawned(h, "fix-bugs").size() == 1; }));
+}
+
+TEST(SpawnerIntegration, GitHubAppTokenIsCachedAndRefreshedBeforeExpiry) {
+  test::fake_github gh{"your-org", "your-repo"};
+  gh.upsert_issue(gh_issue(1, "Bug", {"bug"}));
+  test::controller_harness h;
+  ASSERT_TRUE(h.start_server());
+  json data = json::object();
+  for (auto& [k, v] : test::github::app_secret(test::github::keys().pkcs1_pem))
+    data[k] = k8s::base64_encode(v);
+  ASSERT_TRUE(h.create({{"apiVersion", "v1"}, {"kind", "Secret"},
+                        {"metadata", {{"name", "app-secret"}, {"namespace", "default"}}}, {"data", data}}));
+  ASSERT_TRUE(h.create_yaml(R"(apiVersion: kelos.dev/v1alpha1
+kind: Workspace
+metadata:
+  name: app-ws
+spec:
+  repo: https://github.com/your-org/your-repo.git
+  secretRef:
+    name: app-secret
+)"));
+  ASSERT_TRUE(h.create_yaml(R"(apiVersion: kelos.dev/v1alpha1
+kind: TaskSpawner
+metadata:
+  name: app-bugs
+spec:
+  pollInterval: 1s
+  when:
+    githubIssues:
+      labels: [bug]
+  taskTemplate:
+    type: codex
+    credentials:
+      type: api-key
+      secretRef:
+        name: creds
+    workspaceRef:
+      name: app-ws
+)"));
+  auto ctx = std::make_shared<spawner::spawner_context>();
+  ctx->github_api_base = gh.base_url();
+  ctx->poll_jitter = 0;
+  ctx->token_refresh_margin = std::chrono::seconds{2};
+  auto exchanges = std::make_shared<std::atomic<int>>(0);
+  auto bases = std::make_shared<std::string>();
+  ctx->exchange_token = [exchanges, bases](const github::app_credentials& creds, const std::string& api_base)
+    -> kelos::expected<github::installation_token> {
+    EXPECT_EQ(creds.app_id, "12345");
+    *bases = api_base;
+    int n = ++*exchanges;
+    // Valid for 3.5 s: with a 2 s margin, reused for about 1.5 s, then exchanged again.
+    return github::installation_token{"ghs_token-" + std::to_string(n), k8s::now() + std::chrono::milliseconds{3500}};
+  };
+  spawner_runtime rt{h, ctx};
+  ASSERT_TRUE(test::eventually([&] { return spawned(h, "app-bugs").size() == 1; }));
+  ASSERT_TRUE(test::eventually([&] { return *exchanges >= 2; }, 10s));
+  EXPECT_EQ(*bases, gh.base_url());
+  std::map<std::string, int> used;
+  for (auto& r : gh.requests())
+    ++used[r.header("authorization")];
+  EXPECT_GE(used["Bearer ghs_token-1"], 2) << "the first token serves several polls";
+  EXPECT_GE(used["Bearer ghs_token-2"], 1);
+  EXPECT_EQ(used.count(""), 0u) << "never unauthenticated";
 }
 
 } // namespace
