@@ -38,6 +38,11 @@ void fail(const std::string& message) {
 }
 
 int run_verb(CLI::App& app, const std::vector<std::string>& args, const std::function<int()>& body) {
+  if (app.get_name() == "kelos get" || app.get_name() == "kelos delete")
+    if (auto message = unknown_kind_error(args); !message.empty()) {
+      std::cerr << "Error: " << message << "\nRun '" << app.get_name() << " --help' for usage.\n";
+      return 2;
+    }
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);
@@ -165,6 +170,33 @@ kelos::expected<std::vector<json>> api_list(session& s, const k8s::resource_info
     return key(a) < key(b);
   });
   return items;
+}
+
+std::string unknown_kind_error(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "--config" || a == "--kubeconfig" || a == "-n" || a == "--namespace" || a == "--context" || a == "-o" ||
+        a == "--output" || a == "--phase") {
+      ++i;
+      continue;
+    }
+    if (a.starts_with("-"))
+      continue;
+    if (find_kind(a))
+      return {};
+    return "unknown resource type \"" + a + "\": must be one of task(s), taskspawner(s) (ts), workspace(s) (ws), "
+           "agentconfig(s) (ac)";
+  }
+  return {};
+}
+
+json without_managed_fields(json object) {
+  if (object.contains("metadata") && object["metadata"].is_object())
+    object["metadata"].erase("managedFields");
+  if (object.contains("items") && object["items"].is_array())
+    for (auto& item : object["items"])
+      item = without_managed_fields(std::move(item));
+  return object;
 }
 
 bool confirm(const std::string& kind, const std::string& name, std::istream& in) {

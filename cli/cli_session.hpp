@@ -79,6 +79,13 @@ kelos::expected<session> open_session(const global_options& opts, const environm
 const k8s::resource_info& resource_for(kind k);
 const k8s::resource_info& builtin_resource(std::string_view kind_name);
 
+/// For `get`/`delete`: the first positional argument must name a kind. Returns the usage
+/// error message for an unknown one (empty when fine), so `kelos get pods` says what is wrong.
+std::string unknown_kind_error(const std::vector<std::string>& args);
+
+/// Drops `metadata.managedFields` (noise in -o yaml/json, as kubectl does by default).
+json without_managed_fields(json object);
+
 /// Synchronous calls bounded by `timeout`.
 kelos::expected<json> api_get(session& s, const k8s::resource_info& res, const std::string& name);
 kelos::expected<std::vector<json>> api_list(session& s, const k8s::resource_info& res, const std::string& ns,

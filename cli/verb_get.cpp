@@ -40,6 +40,7 @@ void print_objects(const kind_info& k, const std::vector<json>& items, const get
       value = json{{"apiVersion", "kelos.dev/v1alpha1"}, {"kind", k.api_kind + "List"}, {"items", items},
                    {"metadata", json::object()}};
     }
+    value = without_managed_fields(std::move(value));
     std::cout << (f.output == "yaml" ? to_yaml(value) : to_json_text(value));
     return;
   }
@@ -104,10 +105,10 @@ int get_kind(const kind_info& k, const get_flags& f, const global_options& g, co
       continue;
     if (f.output == "yaml")
       for (const auto& o : changed)
-        std::cout << "---\n" << to_yaml(o);
+        std::cout << "---\n" << to_yaml(without_managed_fields(o));
     else if (f.output == "json")
       for (const auto& o : changed)
-        std::cout << to_json_text(o);
+        std::cout << to_json_text(without_managed_fields(o));
     else
       print_objects(k, changed, f, false, false);
     std::cout << std::flush;
