@@ -354,6 +354,10 @@ caf::behavior spawner_behavior(self_ptr self, kube_actor kube, caf::actor creden
       if (out.error)
         spdlog::warn("spawner {}: discovery failed: {}", id(st), out.error->message);
       st.discovered_once = true;
+      if (st.fresh && st.spawner.spec.cron && !out.error) // a tick not yet planned is not dropped
+        for (auto& item : st.fresh->items)
+          if (std::none_of(out.items.begin(), out.items.end(), [&](const auto& i) { return i.id == item.id; }))
+            out.items.push_back(std::move(item));
       st.fresh = std::move(out);
       request_cycle(self);
     },
