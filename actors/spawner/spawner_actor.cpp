@@ -95,6 +95,13 @@ bool older(const std::string& a, const std::string& b) {
   return x < y;
 }
 
+/// Appends the items of `extra` whose id `items` lacks.
+void add_missing(std::vector<sources::work_item>& items, const std::vector<sources::work_item>& extra) {
+  for (const auto& e : extra)
+    if (std::none_of(items.begin(), items.end(), [&](const auto& i) { return i.id == e.id; }))
+      items.push_back(e);
+}
+
 void stop_poller(self_ptr self) {
   auto& st = self->state;
   if (!st.poller)
@@ -223,9 +230,7 @@ void run_cycle(self_ptr self) {
     in.discovery_error = std::move(st.fresh->error);
     st.fresh.reset();
     if (st.spawner.spec.cron) // a missed tick stays pending until a slot frees
-      for (const auto& p : st.pending)
-        if (std::none_of(in.items.begin(), in.items.end(), [&](const auto& i) { return i.id == p.id; }))
-          in.items.push_back(p);
+      add_missing(in.items, st.pending);
   } else {
     in.items = st.pending;
   }
@@ -355,9 +360,7 @@ caf::behavior spawner_behavior(self_ptr self, kube_actor kube, caf::actor creden
         spdlog::warn("spawner {}: discovery failed: {}", id(st), out.error->message);
       st.discovered_once = true;
       if (st.fresh && st.spawner.spec.cron && !out.error) // a tick not yet planned is not dropped
-        for (auto& item : st.fresh->items)
-          if (std::none_of(out.items.begin(), out.items.end(), [&](const auto& i) { return i.id == item.id; }))
-            out.items.push_back(std::move(item));
+        add_missing(out.items, st.fresh->items);
       st.fresh = std::move(out);
       request_cycle(self);
     },
