@@ -148,6 +148,20 @@ def scenario_crud(srv):
     check('Waiting For:        dependency "t1" is Running\n' in out, out)
     check('branch "b1" is held by task "t1" (Running)' in out, out)
 
+    # get -w: the table, then a row for each change (no header), until interrupted.
+    watcher = subprocess.Popen([KELOS, "get", "tasks", "-w"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=srv.env())
+    time.sleep(1.0)
+    srv.kubectl("patch", "task", "t3", "--subresource=status", "--type=merge",
+                "-p", json.dumps({"status": {"phase": "Pending"}}))
+    time.sleep(3.0)
+    watcher.terminate()
+    out = watcher.communicate(timeout=10)[0].decode()
+    rows = [l.split() for l in out.splitlines()]
+    check(rows[0][0] == "NAME" and [r[0] for r in rows[1:]] == ["t1", "t3", "t3"] and rows[-1][2] == "Pending", out)
+    srv.kubectl("patch", "task", "t3", "--subresource=status", "--type=merge",
+                "-p", json.dumps({"status": {"phase": "Waiting"}}))
+
     # TaskSpawners: SOURCE per kind, suspend/resume idempotent, ts alias.
     for name, when in (("gh", {"githubIssues": {"labels": ["bug"]}}), ("cr", {"cron": {"schedule": "0 9 * * *"}}),
                        ("jr", {"jira": {"baseUrl": "https://x.atlassian.net", "project": "ENG",
