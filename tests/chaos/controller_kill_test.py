@@ -1,0 +1,293 @@
+"""Chaos: kill -9 kelos-controller at random moments while Tasks with shared branches and
+dependency chains flow through it, and check the controller's invariants the whole time.
+
+The kelos-apiserver and kelos-controller binaries run as processes; this script plays the
+kubelet/Job controller over plain HTTP (a Job is marked active, then succeeded, after random
+delays) and an invariant checker lists Tasks and Jobs every 50 ms (each list is one
+consistent snapshot at one resourceVersion). Seeded and reproducible in its choices; the
+timing of the kills is what varies.
+
+Invariants (issue 8 §2):
+- never two Pending/Running Tasks on one (workspace, branch);
+- never a Job for a Task whose dependencies have not all Succeeded;
+- never two Jobs for one Task (a Job's controller owner is its Task's uid);
+- every Task eventually reaches Succeeded, and every Task gets exactly one Job.
+
+  /usr/bin/python3 controller_kill_test.py --apiserver BIN --controller BIN [--kills 50] [--seed 1]
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+NS = "chaos"
+TASKS = "/apis/kelos.dev/v1alpha1/namespaces/%s/tasks" % NS
+JOBS = "/apis/batch/v1/namespaces/%s/jobs" % NS
+
+
+class Failure(Exception):
+    pass
+
+
+class Api:
+    def __init__(self, url):
+        self.url = url
+
+    def call(self, method, path, body=None, content_type="application/json"):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        req.add_header("Authorization", "Bearer chaos")
+        if data is not None:
+            req.add_header("Content-Type", content_type)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, json.loads(r.read() or b"null")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+
+    def ok(self, method, path, body=None, content_type="application/json"):
+        status, out = self.call(method, path, body, content_type)
+        if status >= 300:
+            raise Failure("%s %s -> %d %s" % (method, path, status, out))
+        return out
+
+
+def yaml_docs(path):
+    import yaml  # python3-yaml comes with python3-kubernetes
+    with open(path) as f:
+        return [d for d in yaml.safe_load_all(f) if d]
+
+
+def start_server(binary, tmp):
+    kubeconfig = os.path.join(tmp, "kubeconfig")
+    log = open(os.path.join(tmp, "server.log"), "ab")
+    proc = subprocess.Popen([binary, "--port", "0", "--data-dir", os.path.join(tmp, "data"),
+                             "--kubeconfig-out", kubeconfig, "--no-fsync"], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 20
+    while not os.path.exists(kubeconfig):
+        if time.time() > deadline or proc.poll() is not None:
+            raise Failure("kelos-apiserver did not start")
+        time.sleep(0.05)
+    with open(kubeconfig) as f:
+        url = [l.split("server:")[1].strip() for l in f if "server:" in l][0]
+    return proc, url, kubeconfig
+
+
+def build_tasks(rng, n_chains, chain_len, n_branch_groups, group_size):
+    """Dependency chains (a Job only after the previous Task succeeded) and groups of Tasks on
+    one branch (one at a time); some Tasks are both."""
+    tasks = []
+    for c in range(n_chains):
+        for i in range(chain_len):
+            t = {"name": "chain%d-step%d" % (c, i), "deps": ["chain%d-step%d" % (c, i - 1)] if i else []}
+            if rng.random() < 0.3:
+                t["branch"] = "chain-%d" % c
+            tasks.append(t)
+    for g in range(n_branch_groups):
+        for i in range(group_size):
+            tasks.append({"name": "branch%d-t%d" % (g, i), "deps": [], "branch": "feature-%d" % g})
+    rng.shuffle(tasks)
+    return tasks
+
+
+def task_object(t):
+    spec = {"type": "claude-code", "prompt": "chaos " + t["name"], "workspaceRef": {"name": "ws"},
+            "credentials": {"type": "api-key", "secretRef": {"name": "creds"}}}
+    if t["deps"]:
+        spec["dependsOn"] = t["deps"]
+    if t.get("branch"):
+        spec["branch"] = t["branch"]
+    return {"apiVersion": "kelos.dev/v1alpha1", "kind": "Task", "metadata": {"name": t["name"]}, "spec": spec}
+
+
+class Checker(threading.Thread):
+    """Lists Tasks and Jobs continuously and records every invariant violation."""
+
+    def __init__(self, api, tasks):
+        super().__init__(daemon=True)
+        self.api, self.tasks = api, {t["name"]: t for t in tasks}
+        self.violations, self.snapshots, self.stop_flag = [], 0, threading.Event()
+
+    def run(self):
+        while not self.stop_flag.is_set():
+            try:
+                self.check_once()
+            except (OSError, Failure):
+                pass  # the server is fine; a transient error just skips one snapshot
+            time.sleep(0.05)
+
+    def check_once(self):
+        # Jobs first, Tasks second: a Job in the first list was created before the second
+        # list, so its dependencies (which never leave Succeeded) must show Succeeded there.
+        jobs = self.api.ok("GET", JOBS)["items"]
+        tasks = self.api.ok("GET", TASKS)["items"]
+        phase = {t["metadata"]["name"]: t.get("status", {}).get("phase", "") for t in tasks}
+        uid = {t["metadata"]["name"]: t["metadata"]["uid"] for t in tasks}
+        holders = {}
+        for name, p in phase.items():
+            branch = self.tasks.get(name, {}).get("branch")
+            if branch and p in ("Pending", "Running"):
+                holders.setdefault(branch, []).append(name)
+        for branch, names in holders.items():
+            if len(names) > 1:
+                self.violations.append("two active Tasks on branch %s: %s" % (branch, names))
+        # Every Job must belong to its Task and come after all its dependencies succeeded.
+        for job in jobs:
+            name = job["metadata"]["name"]
+            owners = [o for o in job["metadata"].get("ownerReferences", []) if o.get("controller")]
+            if name in uid and (len(owners) != 1 or owners[0]["uid"] != uid[name]):
+                self.violations.append("Job %s is not owned by Task %s (%s)" % (name, name, owners))
+            for dep in self.tasks.get(name, {}).get("deps", []):
+                if phase.get(dep) != "Succeeded":
+                    self.violations.append("Job %s exists while dependency %s is %r" % (name, dep, phase.get(dep)))
+        self.snapshots += 1
+
+
+class Kubelet(threading.Thread):
+    """Plays kubelet and Job controller: a new Job becomes active, then succeeds."""
+
+    def __init__(self, api, rng):
+        super().__init__(daemon=True)
+        self.api, self.rng, self.stop_flag = api, rng, threading.Event()
+        self.seen = {}
+
+    def run(self):
+        while not self.stop_flag.is_set():
+            try:
+                for job in self.api.ok("GET", JOBS)["items"]:
+                    self.advance(job)
+            except (OSError, Failure):
+                pass
+            time.sleep(0.05)
+
+    def advance(self, job):
+        name, st = job["metadata"]["name"], job.get("status", {})
+        now = time.time()
+        first = self.seen.setdefault(name, now)
+        if st.get("succeeded"):
+            return
+        path = JOBS + "/" + name + "/status"
+        if not st.get("active") and now - first > self.rng.uniform(0.05, 0.4):
+            self.api.call("PATCH", path, {"status": {"active": 1, "startTime": "2026-01-01T00:00:00Z"}},
+                          "application/merge-patch+json")
+        elif st.get("active") and now - first > self.rng.uniform(0.3, 1.2):
+            self.api.call("PATCH", path, {"status": {"active": 0, "succeeded": 1, "conditions": [
+                {"type": "Complete", "status": "True", "lastTransitionTime": "2026-01-01T00:01:00Z"}]}},
+                "application/merge-patch+json")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--apiserver", required=True)
+    ap.add_argument("--controller", required=True)
+    ap.add_argument("--kills", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--chains", type=int, default=6)
+    ap.add_argument("--chain-length", type=int, default=5)
+    ap.add_argument("--branch-groups", type=int, default=4)
+    ap.add_argument("--group-size", type=int, default=6)
+    ap.add_argument("--settle-timeout", type=float, default=240)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    tmp = tempfile.mkdtemp(prefix="kelos-chaos-")
+    server = controller = None
+    started = time.time()
+    try:
+        server, url, kubeconfig = start_server(args.apiserver, tmp)
+        api = Api(url)
+        for name in sorted(os.listdir(os.path.join(ROOT, "deploy", "crds"))):
+            for doc in yaml_docs(os.path.join(ROOT, "deploy", "crds", name)):
+                api.ok("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", doc)
+        deadline = time.time() + 20
+        while api.call("GET", TASKS.replace(NS, "default"))[0] != 200:
+            if time.time() > deadline:
+                raise Failure("Task CRD not served")
+            time.sleep(0.1)
+        api.ok("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
+        api.ok("POST", "/api/v1/namespaces/%s/secrets" % NS,
+               {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds"},
+                "stringData": {"ANTHROPIC_API_KEY": "x"}})
+        api.ok("POST", "/apis/kelos.dev/v1alpha1/namespaces/%s/workspaces" % NS,
+               {"apiVersion": "kelos.dev/v1alpha1", "kind": "Workspace", "metadata": {"name": "ws"},
+                "spec": {"repo": "https://github.com/example/repo.git"}})
+        tasks = build_tasks(rng, args.chains, args.chain_length, args.branch_groups, args.group_size)
+        checker, kubelet = Checker(api, tasks), Kubelet(api, rng)
+        checker.start()
+        kubelet.start()
+
+        log = open(os.path.join(tmp, "controller.log"), "ab")
+        cmd = [args.controller, "--kubeconfig", kubeconfig, "--metrics-bind-address", "0",
+               "--health-probe-bind-address", "0", "--log-level", "warn"]
+        pending = list(tasks)
+        kills = 0
+        while kills < args.kills:
+            controller = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+            # Tasks keep arriving during the kills, in small bursts.
+            for _ in range(min(len(pending), rng.randint(0, 4))):
+                api.ok("POST", TASKS, task_object(pending.pop()))
+            time.sleep(rng.uniform(0.05, 1.0))
+            controller.send_signal(signal.SIGKILL)
+            controller.wait()
+            kills += 1
+        for t in pending:
+            api.ok("POST", TASKS, task_object(t))
+        controller = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+
+        deadline = time.time() + args.settle_timeout
+        while True:
+            items = api.ok("GET", TASKS)["items"]
+            phases = {t["metadata"]["name"]: t.get("status", {}).get("phase", "") for t in items}
+            if len(items) == len(tasks) and all(p == "Succeeded" for p in phases.values()):
+                break
+            if time.time() > deadline:
+                stuck = {n: p for n, p in phases.items() if p != "Succeeded"}
+                raise Failure("not every Task succeeded within %ss: %s" % (args.settle_timeout, stuck))
+            if any(p == "Failed" for p in phases.values()):
+                raise Failure("a Task failed: %s" % {n: p for n, p in phases.items() if p == "Failed"})
+            time.sleep(0.2)
+        checker.stop_flag.set()
+        kubelet.stop_flag.set()
+        checker.join(5)
+        checker.check_once()
+        jobs = api.ok("GET", JOBS)["items"]
+        if sorted(j["metadata"]["name"] for j in jobs) != sorted(t["name"] for t in tasks):
+            raise Failure("expected exactly one Job per Task")
+        print("chaos: seed %d, %d kills survived, %d Tasks (%d with dependencies, %d on shared branches) "
+              "all Succeeded, %d Jobs, %d invariant snapshots, %d violations, %.0f s"
+              % (args.seed, kills, len(tasks), sum(1 for t in tasks if t["deps"]),
+                 sum(1 for t in tasks if t.get("branch")), len(jobs), checker.snapshots,
+                 len(checker.violations), time.time() - started))
+        if checker.violations:
+            for v in sorted(set(checker.violations))[:20]:
+                print("VIOLATION:", v)
+            return 1
+        return 0
+    except Failure as e:
+        print("FAIL:", e)
+        try:
+            with open(os.path.join(tmp, "controller.log"), "rb") as f:
+                print(f.read().decode(errors="replace")[-4000:])
+        except OSError:
+            pass
+        return 1
+    finally:
+        for p in (controller, server):
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
