@@ -69,10 +69,19 @@ def yaml_docs(path):
         return [d for d in yaml.safe_load_all(f) if d]
 
 
-def start_server(binary, tmp):
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(binary, tmp, port):
     kubeconfig = os.path.join(tmp, "kubeconfig")
+    if os.path.exists(kubeconfig):
+        os.unlink(kubeconfig)
     log = open(os.path.join(tmp, "server.log"), "ab")
-    proc = subprocess.Popen([binary, "--port", "0", "--data-dir", os.path.join(tmp, "data"),
+    proc = subprocess.Popen([binary, "--port", str(port), "--data-dir", os.path.join(tmp, "data"),
                              "--kubeconfig-out", kubeconfig, "--no-fsync"], stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 20
     while not os.path.exists(kubeconfig):
@@ -198,13 +207,17 @@ def main():
     ap.add_argument("--branch-groups", type=int, default=4)
     ap.add_argument("--group-size", type=int, default=6)
     ap.add_argument("--settle-timeout", type=float, default=240)
+    ap.add_argument("--server-restarts", type=int, default=0,
+                    help="also kill -9 and restart the API server (same port and data dir) this many "
+                         "times during the kills: watch streams are cut mid-flight and relisted")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     tmp = tempfile.mkdtemp(prefix="kelos-chaos-")
     server = controller = None
     started = time.time()
     try:
-        server, url, kubeconfig = start_server(args.apiserver, tmp)
+        port = free_port()
+        server, url, kubeconfig = start_server(args.apiserver, tmp, port)
         api = Api(url)
         for name in sorted(os.listdir(os.path.join(ROOT, "deploy", "crds"))):
             for doc in yaml_docs(os.path.join(ROOT, "deploy", "crds", name)):
@@ -231,12 +244,24 @@ def main():
                "--health-probe-bind-address", "0", "--log-level", "warn"]
         pending = list(tasks)
         kills = 0
+        restarts = 0
+        restart_at = sorted(rng.sample(range(1, args.kills), min(args.server_restarts, args.kills - 1)))
         while kills < args.kills:
             controller = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
             # Tasks keep arriving during the kills, in small bursts.
             for _ in range(min(len(pending), rng.randint(0, 4))):
                 api.ok("POST", TASKS, task_object(pending.pop()))
             time.sleep(rng.uniform(0.05, 1.0))
+            if restart_at and kills == restart_at[0]:
+                # The API server dies under the running controller, whose watches and requests
+                # must recover against the restarted server (same port, same data).
+                restart_at.pop(0)
+                server.send_signal(signal.SIGKILL)
+                server.wait()
+                time.sleep(rng.uniform(0.0, 0.5))
+                server, _, _ = start_server(args.apiserver, tmp, port)
+                restarts += 1
+                time.sleep(rng.uniform(0.5, 2.0))
             controller.send_signal(signal.SIGKILL)
             controller.wait()
             kills += 1
@@ -263,9 +288,9 @@ def main():
         jobs = api.ok("GET", JOBS)["items"]
         if sorted(j["metadata"]["name"] for j in jobs) != sorted(t["name"] for t in tasks):
             raise Failure("expected exactly one Job per Task")
-        print("chaos: seed %d, %d kills survived, %d Tasks (%d with dependencies, %d on shared branches) "
+        print("chaos: seed %d, %d API server restarts, %d kills survived, %d Tasks (%d with dependencies, %d on shared branches) "
               "all Succeeded, %d Jobs, %d invariant snapshots, %d violations, %.0f s"
-              % (args.seed, kills, len(tasks), sum(1 for t in tasks if t["deps"]),
+              % (args.seed, restarts, kills, len(tasks), sum(1 for t in tasks if t["deps"]),
                  sum(1 for t in tasks if t.get("branch")), len(jobs), checker.snapshots,
                  len(checker.violations), time.time() - started))
         if checker.violations:
