@@ -18,6 +18,29 @@ kelos::error bad(std::string_view flag, std::string_view why) {
   return {errc::invalid_config, std::string{flag} + ": " + std::string{why}};
 }
 
+/// A parser for a positive Go duration flag stored in `out`.
+std::function<kelos::expected<void>(const std::string&)> leader_duration(std::string flag,
+                                                                         std::chrono::milliseconds& out) {
+  return [flag, &out](const std::string& v) -> kelos::expected<void> {
+    auto d = sources::parse_go_duration(v);
+    if (!d || *d <= std::chrono::milliseconds{0})
+      return bad(flag, "must be a positive duration such as 15s, got \"" + v + "\"");
+    out = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+    return {};
+  };
+}
+
+/// client-go's NewLeaderElector rules, named by flag.
+kelos::expected<void> check_leader_durations(const controller_options& o) {
+  if (o.leader_election_lease_duration < std::chrono::seconds{1})
+    return bad("--leader-election-lease-duration", "must be at least 1s");
+  if (o.leader_election_lease_duration <= o.leader_election_renew_deadline)
+    return bad("--leader-election-lease-duration", "must be greater than --leader-election-renew-deadline");
+  if (double(o.leader_election_renew_deadline.count()) <= 1.2 * double(o.leader_election_retry_period.count()))
+    return bad("--leader-election-renew-deadline", "must be greater than 1.2 times --leader-election-retry-period");
+  return {};
+}
+
 kelos::expected<void> check_pull_policy(std::string_view flag, const std::string& v) {
   if (v.empty() || v == "Always" || v == "IfNotPresent" || v == "Never")
     return {};
@@ -40,7 +63,13 @@ std::string controller_usage() {
     "  --git-image IMAGE, --git-image-pull-policy POLICY  init container image (default alpine/git:v2.47.2)\n";
   for (const auto& t : agent_types())
     out += "  --" + t + "-image IMAGE, --" + t + "-image-pull-policy POLICY\n";
-  out += "  --log-level debug|info|warn|error  (default info)\n";
+  out += "  --log-level debug|info|warn|error  (default info)\n"
+         "  --leader-elect[=true|false]        elect one active replica through a Lease (default false)\n"
+         "  --leader-election-id NAME          Lease name (default kelos-controller-leader-election)\n"
+         "  --leader-election-namespace NS     Lease namespace (default: the pod's namespace, else kelos-system)\n"
+         "  --leader-election-lease-duration DURATION  (default 15s)\n"
+         "  --leader-election-renew-deadline DURATION  (default 10s)\n"
+         "  --leader-election-retry-period DURATION    (default 2s)\n";
   return out;
 }
 
@@ -94,6 +123,18 @@ kelos::expected<controller_options> parse_controller_options(const std::vector<s
          o.github_api_base_url.pop_back();
        return {};
      }},
+    {"--leader-election-id",
+     [&](const std::string& v) -> kelos::expected<void> {
+       if (v.empty())
+         return bad("--leader-election-id", "must not be empty");
+       o.leader_election_id = v;
+       return {};
+     }},
+    {"--leader-election-namespace",
+     [&](const std::string& v) -> kelos::expected<void> { o.leader_election_namespace = v; return {}; }},
+    {"--leader-election-lease-duration", leader_duration("--leader-election-lease-duration", o.leader_election_lease_duration)},
+    {"--leader-election-renew-deadline", leader_duration("--leader-election-renew-deadline", o.leader_election_renew_deadline)},
+    {"--leader-election-retry-period", leader_duration("--leader-election-retry-period", o.leader_election_retry_period)},
     {"--git-image", [&](const std::string& v) -> kelos::expected<void> { o.images.git.image = v; return {}; }},
     {"--git-image-pull-policy",
      [&](const std::string& v) -> kelos::expected<void> {
@@ -123,6 +164,18 @@ kelos::expected<controller_options> parse_controller_options(const std::vector<s
       o.help = true;
       continue;
     }
+    // Boolean flags, Go style: --flag alone means true; --flag=true|false.
+    if (a == "--leader-elect") {
+      o.leader_elect = true;
+      continue;
+    }
+    if (a.rfind("--leader-elect=", 0) == 0) {
+      auto v = a.substr(std::string{"--leader-elect="}.size());
+      if (v != "true" && v != "false")
+        return bad("--leader-elect", "must be true or false, got \"" + v + "\"");
+      o.leader_elect = v == "true";
+      continue;
+    }
     std::string value;
     bool inline_value = false;
     if (auto eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos) {
@@ -141,6 +194,8 @@ kelos::expected<controller_options> parse_controller_options(const std::vector<s
     if (auto r = it->second(value); !r)
       return r.error();
   }
+  if (auto ok = check_leader_durations(o); !ok)
+    return ok.error();
   return o;
 }
 

@@ -32,6 +32,15 @@ struct controller_options {
   /// ("" = from the repository host: api.github.com or https://<host>/api/v3).
   std::string github_api_base_url;
   std::string log_level = "info";
+  /// Leader election on a coordination.k8s.io/v1 Lease (off by default, as the original's
+  /// --leader-elect); docs/operations.md.
+  bool leader_elect = false;
+  std::string leader_election_id = "kelos-controller-leader-election";
+  /// "" = the in-cluster namespace file, else "kelos-system" (resolved at start-up).
+  std::string leader_election_namespace;
+  std::chrono::milliseconds leader_election_lease_duration{15000};
+  std::chrono::milliseconds leader_election_renew_deadline{10000};
+  std::chrono::milliseconds leader_election_retry_period{2000};
   bool help = false;
 };
 
