@@ -42,6 +42,8 @@ const std::vector<verb>& verbs() {
     {"suspend", "stop a TaskSpawner from creating Tasks", kelos::cli::verb_suspend},
     {"resume", "let a suspended TaskSpawner create Tasks again", kelos::cli::verb_resume},
     {"init", "write a commented ~/.kelos/config.yaml", kelos::cli::verb_init},
+    {"install", "install the Kelos CRDs and controller into the cluster", kelos::cli::verb_install},
+    {"uninstall", "remove the Kelos controller and CRDs from the cluster", kelos::cli::verb_uninstall},
     {"version", "print the kelos version", kelos::cli::verb_version},
     {"completion", "print a bash, zsh or fish completion script", kelos::cli::verb_completion},
   };

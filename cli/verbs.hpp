@@ -29,6 +29,9 @@ int verb_resume(const std::vector<std::string>& args, const environment& env);
 int verb_init(const std::vector<std::string>& args, const environment& env);
 int verb_version(const std::vector<std::string>& args, const environment& env);
 int verb_completion(const std::vector<std::string>& args, const environment& env);
+// cli/verbs_install.cmake: the embedded deploy/install.yaml, applied and removed.
+int verb_install(const std::vector<std::string>& args, const environment& env);
+int verb_uninstall(const std::vector<std::string>& args, const environment& env);
 /// Hidden `kelos __complete <words...>`: the candidates the completion scripts offer.
 int verb_complete(const std::vector<std::string>& args, const environment& env);
 
