@@ -1,22 +1,87 @@
 #include "cli/controller_runtime.hpp"
 
 #include "actors/kube_actor.hpp"
+#include "actors/leader/leader_elector.hpp"
 #include "actors/spawner/spawner_supervisor.hpp"
 #include "actors/task/task_supervisor.hpp"
 
 #include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include <mutex>
 
 namespace kelos::cli {
+
+/// The supervisors an elected replica started, shared between the elector's hooks and
+/// stop_controller.
+struct elected_work {
+  std::mutex mu;
+  bool stopping = false;
+  caf::actor supervisor;
+  caf::actor spawners;
+};
+
+namespace {
+
+/// Starts only the KUBE actors and the elector; the supervisors follow the lease.
+running_controller start_elected(caf::actor_system& sys, std::shared_ptr<k8s::http_client> http,
+                                 const controller_options& opts, kube_actor kube,
+                                 std::shared_ptr<const task::controller_context> ctx,
+                                 std::shared_ptr<std::atomic<bool>> ready, const leader_hooks& leader) {
+  auto work = std::make_shared<elected_work>();
+  leader::elector_settings s;
+  s.election.lease_namespace = opts.leader_election_namespace;
+  s.election.lease_name = opts.leader_election_id;
+  s.election.identity = leader.identity;
+  s.election.lease_duration = opts.leader_election_lease_duration;
+  s.election.renew_deadline = opts.leader_election_renew_deadline;
+  s.election.retry_period = opts.leader_election_retry_period;
+  s.is_leader = leader.is_leader;
+  auto leading = leader.leading;
+  s.hooks.started_leading = [&sys, kube, ctx, ready, opts, work, leading] {
+    std::lock_guard<std::mutex> g{work->mu};
+    if (work->stopping || work->supervisor)
+      return;
+    if (leading)
+      *leading = true;
+    work->supervisor = task::spawn_task_supervisor(sys, kube, ctx, ready);
+    work->spawners = start_spawner_controller(sys, kube, opts);
+  };
+  s.hooks.stopped_leading = [work, leading, on_lost = leader.on_lost](const std::string& reason) {
+    {
+      // Stop reconciling before anything else.
+      std::lock_guard<std::mutex> g{work->mu};
+      for (auto* a : {&work->supervisor, &work->spawners})
+        if (*a)
+          caf::anon_send_exit(*a, caf::exit_reason::kill);
+      work->supervisor = nullptr;
+      work->spawners = nullptr;
+      if (leading)
+        *leading = false;
+    }
+    if (on_lost)
+      on_lost(reason);
+  };
+  // A KUBE actor of its own: renewals never queue behind the controllers' requests.
+  running_controller rc;
+  rc.kube = kube;
+  rc.elector_kube = spawn_kube(sys, make_http_transport(std::move(http)));
+  rc.elector = leader::spawn_leader_elector(sys, rc.elector_kube, std::move(s));
+  rc.elected = work;
+  return rc;
+}
+
+} // namespace
 
 running_controller start_controller(caf::actor_system& sys, std::shared_ptr<k8s::http_client> http,
                                     const controller_options& opts, const std::string& instance,
                                     std::shared_ptr<metrics::task_metrics> task_metrics,
-                                    std::shared_ptr<std::atomic<bool>> ready) {
+                                    std::shared_ptr<std::atomic<bool>> ready, const leader_hooks& leader) {
   kube_config kc;
   kc.qps = opts.qps;
   kc.burst = opts.burst;
   kc.projection = task::project_cached;
-  auto kube = spawn_kube(sys, make_http_transport(std::move(http)), kc);
+  auto kube = spawn_kube(sys, make_http_transport(http), kc);
 
   auto ctx = std::make_shared<task::controller_context>();
   ctx->reconcile.images = opts.images;
@@ -25,8 +90,14 @@ running_controller start_controller(caf::actor_system& sys, std::shared_ptr<k8s:
   ctx->instance = instance;
   ctx->dependency_missing_timeout = opts.dependency_timeout;
   ctx->github_api_base = opts.github_api_base_url;
+  if (opts.leader_elect)
+    return start_elected(sys, std::move(http), opts, kube, ctx, std::move(ready), leader);
   auto supervisor = task::spawn_task_supervisor(sys, kube, ctx, std::move(ready));
-  return {kube, supervisor, start_spawner_controller(sys, kube, opts)};
+  running_controller rc;
+  rc.kube = kube;
+  rc.supervisor = supervisor;
+  rc.spawners = start_spawner_controller(sys, kube, opts);
+  return rc;
 }
 
 caf::actor start_spawner_controller(caf::actor_system& sys, kube_actor kube, const controller_options& opts) {
@@ -39,6 +110,13 @@ caf::actor start_spawner_controller(caf::actor_system& sys, kube_actor kube, con
 bool stop_controller(caf::actor_system& sys, running_controller& controller, std::chrono::milliseconds grace) {
   bool stopped = true;
   caf::scoped_actor self{sys};
+  if (controller.elected) {
+    // No new leadership from here on; stop what the current one started.
+    std::lock_guard<std::mutex> g{controller.elected->mu};
+    controller.elected->stopping = true;
+    controller.supervisor = controller.elected->supervisor;
+    controller.spawners = controller.elected->spawners;
+  }
   if (controller.supervisor) {
     self->monitor(controller.supervisor);
     self->send_exit(controller.supervisor, caf::exit_reason::user_shutdown);
@@ -49,6 +127,13 @@ bool stop_controller(caf::actor_system& sys, running_controller& controller, std
     self->send_exit(controller.spawners, caf::exit_reason::user_shutdown);
     self->receive([](const caf::down_msg&) {}, caf::after(grace) >> [&] { stopped = false; });
   }
+  if (controller.elector) {
+    // Every write has finished: hand the lease over (a no-op when not leading).
+    self->request(controller.elector, grace, atom::release::value)
+      .receive([](atom::ok) {}, [](const caf::error&) {});
+  }
+  if (controller.elector_kube)
+    self->send_exit(controller.elector_kube, caf::exit_reason::user_shutdown);
   if (controller.kube)
     self->send_exit(controller.kube, caf::exit_reason::user_shutdown);
   controller = {};

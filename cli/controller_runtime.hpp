@@ -14,9 +14,12 @@
 #include <caf/actor_system.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 namespace kelos::cli {
+
+struct elected_work;
 
 /// The actors of one running controller.
 struct running_controller {
@@ -24,20 +27,41 @@ struct running_controller {
   caf::actor supervisor;
   /// The TaskSpawner controller (actors/spawner/spawner_supervisor.hpp).
   caf::actor spawners;
+  /// With --leader-elect: the LEADER ELECTOR, its own KUBE actor, and the supervisors it
+  /// started on acquiring the lease (supervisor/spawners above stay empty until stop).
+  caf::actor elector;
+  kube_actor elector_kube;
+  std::shared_ptr<elected_work> elected;
+};
+
+/// Leader election inputs of start_controller (used only with opts.leader_elect).
+struct leader_hooks {
+  /// This replica's holderIdentity (kelos-controller: hostname + "_" + random suffix).
+  std::string identity;
+  /// `kelos_leader_is_leader`; may be empty.
+  metrics::gauge_family is_leader;
+  /// True while this replica leads (for /readyz); may be null.
+  std::shared_ptr<std::atomic<bool>> leading;
+  /// Called on an actor thread after the supervisors were killed, when the lease is lost.
+  /// kelos-controller logs and exits non-zero there (as controller-runtime does).
+  std::function<void(const std::string& reason)> on_lost;
 };
 
 /// Spawns the KUBE actor, the Task supervisor and the TaskSpawner supervisor. `ready` turns true once every cache has
-/// synced. `task_metrics` may be null (no metrics endpoint).
+/// synced. `task_metrics` may be null (no metrics endpoint). With `opts.leader_elect`
+/// (Lease in opts.leader_election_namespace, which must be set) the two supervisors start
+/// only once this replica holds the lease, and are killed at once when it is lost.
 running_controller start_controller(caf::actor_system& sys, std::shared_ptr<k8s::http_client> http,
                                     const controller_options& opts, const std::string& instance,
                                     std::shared_ptr<metrics::task_metrics> task_metrics,
-                                    std::shared_ptr<std::atomic<bool>> ready);
+                                    std::shared_ptr<std::atomic<bool>> ready, const leader_hooks& leader = {});
 
 /// Spawns the TaskSpawner supervisor over `kube` (called by start_controller).
 caf::actor start_spawner_controller(caf::actor_system& sys, kube_actor kube, const controller_options& opts);
 
 /// Stops the supervisor (waiting up to `grace` for it), then the KUBE actor. Returns false
-/// when the supervisor did not stop in time.
+/// when the supervisor did not stop in time. With leader election the lease is released
+/// after the supervisors stopped and before the KUBE actors stop.
 bool stop_controller(caf::actor_system& sys, running_controller& controller, std::chrono::milliseconds grace);
 
 /// Fails with a clear message when the API server behind `http` cannot be reached.

@@ -6,6 +6,7 @@
 
 #include "cli/controller_options.hpp"
 #include "cli/controller_runtime.hpp"
+#include "actors/leader/leader_elector.hpp"
 #include "actors/kube_transport.hpp"
 #include "k8s/client/http_client.hpp"
 #include "k8s/client/rest_config.hpp"
@@ -18,8 +19,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <csignal>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <random>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -32,6 +37,26 @@ std::string host_name() {
   if (gethostname(buf, sizeof buf - 1) != 0)
     return "kelos-controller";
   return buf;
+}
+
+/// The Lease holder identity: hostname + "_" + a random suffix, so a restarted pod (same
+/// hostname) is a new candidate, as controller-runtime does (hostname + "_" + UUID).
+std::string leader_identity() {
+  std::random_device rd;
+  std::uniform_int_distribution<uint32_t> d;
+  char suffix[9];
+  std::snprintf(suffix, sizeof suffix, "%08x", d(rd));
+  return host_name() + "_" + suffix;
+}
+
+/// The namespace of the pod (the service-account namespace file), else kelos-system.
+std::string default_lease_namespace() {
+  std::ifstream in{"/var/run/secrets/kubernetes.io/serviceaccount/namespace"};
+  std::string ns;
+  std::getline(in, ns);
+  while (!ns.empty() && std::isspace(static_cast<unsigned char>(ns.back())))
+    ns.pop_back();
+  return ns.empty() ? "kelos-system" : ns;
 }
 
 } // namespace
@@ -84,10 +109,33 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto ready = std::make_shared<std::atomic<bool>>(false);
+  cli::leader_hooks election;
+  election.leading = std::make_shared<std::atomic<bool>>(false);
+  if (opts.leader_elect) {
+    if (opts.leader_election_namespace.empty())
+      opts.leader_election_namespace = default_lease_namespace();
+    election.identity = leader_identity();
+    auto gauge = leader::register_leader_metrics(registry);
+    if (!gauge) {
+      spdlog::error("kelos-controller: {}", gauge.error().render());
+      return 1;
+    }
+    election.is_leader = *gauge;
+    election.on_lost = [](const std::string& reason) {
+      // controller-runtime's behaviour: a replica that lost the lease exits at once and
+      // comes back (Deployment restart) as a standby.
+      spdlog::error("kelos-controller: leader election lost ({}), exiting", reason);
+      spdlog::default_logger()->flush();
+      std::_Exit(1);
+    };
+  }
+  const bool elect = opts.leader_elect;
   ops::ops_server_config metrics_cfg{opts.metrics_address, &registry, false, {}};
+  // A standby is ready (a rolling update proceeds) and reports kelos_leader_is_leader 0;
+  // the leader is ready once its caches have synced.
   ops::ops_server_config health_cfg{opts.health_address, nullptr, true,
-                                    [ready]() -> std::optional<std::string> {
-                                      if (ready->load())
+                                    [ready, elect, leading = election.leading]() -> std::optional<std::string> {
+                                      if (ready->load() || (elect && !leading->load()))
                                         return std::nullopt;
                                       return std::string{"caches not synced"};
                                     }};
@@ -109,10 +157,13 @@ int main(int argc, char** argv) {
   {
     caf::actor_system sys{cfg};
     auto controller = cli::start_controller(sys, http, opts, host_name(),
-                                            std::make_shared<metrics::task_metrics>(*task_metrics), ready);
+                                            std::make_shared<metrics::task_metrics>(*task_metrics), ready, election);
     spdlog::info("kelos-controller: watching {} on {}",
                  opts.watch_namespace.empty() ? "all namespaces" : "namespace " + opts.watch_namespace,
                  http->endpoint());
+    if (elect)
+      spdlog::info("kelos-controller: leader election on Lease {}/{} as {}; reconciling once elected",
+                   opts.leader_election_namespace, opts.leader_election_id, election.identity);
 
     int sig = 0;
     sigwait(&stop_signals, &sig);
