@@ -1,10 +1,12 @@
 #pragma once
 
 // The real `kelos-controller` as a child process of a benchmark: start it with its output
-// in a log file, wait for /readyz, read its memory and CPU from /proc, stop it. Header-only;
+// in a log file, wait for /readyz, read its memory and CPU from /proc, stop it; plus the
+// small HTTP, flag and formatting helpers of such benchmarks. Header-only;
 // used by bench/spawner_bench.cpp (bench/task_controller_bench.cpp carries its own copy of
 // these helpers and can switch to this header).
 
+#include "k8s/apiserver/content.hpp"
 #include "k8s/client/http_client.hpp"
 
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -244,6 +247,63 @@ inline bool wait_until_ready(pid_t pid, uint16_t health_port, int& child_status,
            },
            std::chrono::seconds{60}) &&
          !died;
+}
+
+/// `v` with `decimals` digits after the point.
+inline std::string fixed(double v, int decimals = 1) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+/// The value of `--name VALUE`, or `def`.
+inline std::string string_flag(int argc, char** argv, std::string_view name, std::string def) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (name == argv[i])
+      return argv[i + 1];
+  return def;
+}
+
+/// One request; the error string is empty on the expected status.
+inline std::string call(k8s::http_client& client, const std::string& method, const std::string& path,
+                        std::string body, int expected_status, std::string* reply_body = nullptr) {
+  k8s::http_request req;
+  req.method = method;
+  req.path = path;
+  req.body = std::move(body);
+  req.idempotent = method == "GET";
+  if (!req.body.empty())
+    req.headers.emplace_back("Content-Type", "application/json");
+  auto resp = client.send_sync(std::move(req), std::chrono::seconds{30});
+  if (!resp)
+    return method + " " + path + ": " + resp.error().render();
+  if (resp->status != expected_status)
+    return method + " " + path + ": HTTP " + std::to_string(resp->status) + " " + resp->body.substr(0, 300);
+  if (reply_body)
+    *reply_body = std::move(resp->body);
+  return {};
+}
+
+/// Installs the CRDs of `<source_dir>/deploy/crds` and waits until TaskSpawners are served;
+/// the error string is empty on success.
+inline std::string install_kelos_crds(k8s::http_client& client, const std::string& source_dir) {
+  for (const char* crd : {"tasks", "workspaces", "agentconfigs", "taskspawners"}) {
+    auto path = std::filesystem::path{source_dir} / "deploy/crds" / (std::string{crd} + ".kelos.dev.yaml");
+    std::ifstream in{path};
+    std::stringstream text;
+    text << in.rdbuf();
+    auto doc = apiserver::yaml_to_json(text.str());
+    if (!doc)
+      return path.string() + ": " + doc.error().render();
+    if (auto e = call(client, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", doc->dump(), 201);
+        !e.empty())
+      return "installing the " + std::string{crd} + " CRD: " + e;
+  }
+  std::string last;
+  if (!wait_for([&] { return (last = call(client, "GET", "/apis/kelos.dev/v1alpha1/taskspawners", {}, 200)).empty(); },
+                std::chrono::seconds{30}))
+    return "the Kelos CRDs were not served within 30 s: " + last;
+  return {};
 }
 
 } // namespace kelos::bench

@@ -29,7 +29,6 @@
 #include "bench/apiserver_bench_common.hpp"
 #include "bench/controller_process.hpp"
 #include "k8s/apiserver/api_server.hpp"
-#include "k8s/apiserver/content.hpp"
 #include "k8s/client/http_client.hpp"
 #include "k8s/json.hpp"
 #include "tests/support/fake_github.hpp"
@@ -40,7 +39,6 @@
 #include <iostream>
 #include <map>
 #include <mutex>
-#include <sstream>
 
 #ifndef KELOS_SOURCE_DIR
 #error "KELOS_SOURCE_DIR must point at the repository root"
@@ -54,10 +52,13 @@
 
 namespace {
 
+using kelos::bench::call;
+using kelos::bench::fixed;
 using kelos::bench::mib;
 using kelos::bench::ms;
 using kelos::bench::percentile;
 using kelos::bench::steady_ns;
+using kelos::bench::string_flag;
 using kelos::k8s::json;
 using namespace std::chrono_literals;
 
@@ -69,26 +70,6 @@ std::string repo_name(int i) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "repo-%03d", i);
   return buf;
-}
-
-std::string fixed(double v, int decimals = 1) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
-std::string string_flag(int argc, char** argv, std::string_view name, std::string def) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (name == argv[i])
-      return argv[i + 1];
-  return def;
-}
-
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in{p};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // ---- the router in front of the fakes ----------------------------------------------------
@@ -193,43 +174,12 @@ private:
 
 // ---- the cluster ---------------------------------------------------------------------------
 
-/// One request; the error string is empty on the expected status.
-std::string call(kelos::k8s::http_client& client, const std::string& method, const std::string& path,
-                 std::string body, int expected_status, std::string* reply_body = nullptr) {
-  kelos::k8s::http_request req;
-  req.method = method;
-  req.path = path;
-  req.body = std::move(body);
-  req.idempotent = method == "GET";
-  if (!req.body.empty())
-    req.headers.emplace_back("Content-Type", "application/json");
-  auto resp = client.send_sync(std::move(req), 30s);
-  if (!resp)
-    return method + " " + path + ": " + resp.error().render();
-  if (resp->status != expected_status)
-    return method + " " + path + ": HTTP " + std::to_string(resp->status) + " " + resp->body.substr(0, 300);
-  if (reply_body)
-    *reply_body = std::move(resp->body);
-  return {};
-}
-
 /// CRDs, the namespace, the credentials Secret, and per repository a Workspace and a
 /// TaskSpawner.
 std::string set_up_cluster(kelos::k8s::http_client& client, int spawners, int max_concurrency,
                            const std::string& poll_interval) {
-  for (const char* crd : {"tasks", "workspaces", "agentconfigs", "taskspawners"}) {
-    auto path = std::filesystem::path{KELOS_SOURCE_DIR} / "deploy/crds" / (std::string{crd} + ".kelos.dev.yaml");
-    auto doc = kelos::apiserver::yaml_to_json(read_text(path));
-    if (!doc)
-      return path.string() + ": " + doc.error().render();
-    if (auto e = call(client, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", doc->dump(), 201);
-        !e.empty())
-      return "installing the " + std::string{crd} + " CRD: " + e;
-  }
-  std::string last;
-  if (!kelos::bench::wait_for(
-        [&] { return (last = call(client, "GET", "/apis/kelos.dev/v1alpha1/taskspawners", {}, 200)).empty(); }, 30s))
-    return "the TaskSpawner CRD was not served within 30 s: " + last;
+  if (auto e = kelos::bench::install_kelos_crds(client, KELOS_SOURCE_DIR); !e.empty())
+    return e;
   json namespace_ = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}};
   if (auto e = call(client, "POST", "/api/v1/namespaces", namespace_.dump(), 201); !e.empty())
     return e;
