@@ -51,6 +51,25 @@ struct token_endpoint {
   }
 };
 
+controller_harness::options with_endpoint(const token_endpoint& gh) {
+  controller_harness::options o;
+  o.github_api_base = gh.base();
+  o.github_ca_pem = test::test_pki().ca.cert_pem;
+  return o;
+}
+
+/// Starts `h` with the agent credentials, the App Secret `github-app` and Workspace `ws`.
+void start_with_app_workspace(controller_harness& h) {
+  ASSERT_TRUE(start(h));
+  json app = {{"apiVersion", "v1"},
+              {"kind", "Secret"},
+              {"metadata", {{"name", "github-app"}, {"namespace", "default"}}},
+              {"stringData",
+               {{"appID", "12345"}, {"installationID", "678"}, {"privateKey", test::github::keys().pkcs1_pem}}}};
+  ASSERT_TRUE(create(h, app));
+  ASSERT_TRUE(create(h, workspace("ws", {{"repo", "https://github.com/acme/app.git"}, {"secretRef", {{"name", "github-app"}}}})));
+}
+
 std::string stored_token(controller_harness& h, const std::string& task) {
   auto s = h.get("secrets", "default", task::github_token_secret_name(task));
   if (!s || !(*s)["data"].contains("GITHUB_TOKEN"))
@@ -63,18 +82,8 @@ std::string stored_token(controller_harness& h, const std::string& task) {
 
 TEST(GithubTokenRefresh, RunningTaskGetsAFreshTokenBeforeExpiryAndNoneAfterItFinished) {
   token_endpoint gh;
-  controller_harness::options o;
-  o.github_api_base = gh.base();
-  o.github_ca_pem = test::test_pki().ca.cert_pem;
-  controller_harness h{o};
-  ASSERT_TRUE(start(h));
-  json app = {{"apiVersion", "v1"},
-              {"kind", "Secret"},
-              {"metadata", {{"name", "github-app"}, {"namespace", "default"}}},
-              {"stringData",
-               {{"appID", "12345"}, {"installationID", "678"}, {"privateKey", test::github::keys().pkcs1_pem}}}};
-  ASSERT_TRUE(create(h, app));
-  ASSERT_TRUE(create(h, workspace("ws", {{"repo", "https://github.com/acme/app.git"}, {"secretRef", {{"name", "github-app"}}}})));
+  controller_harness h{with_endpoint(gh)};
+  ASSERT_NO_FATAL_FAILURE(start_with_app_workspace(h));
   ASSERT_TRUE(create(h, test::tc::task("long-task", {{"workspaceRef", {{"name", "ws"}}}})));
   ASSERT_TRUE(start_running(h, "long-task")) << h.task_message("long-task");
   EXPECT_EQ(stored_token(h, "long-task").rfind("ghs_refresh_", 0), 0u);
@@ -105,18 +114,8 @@ TEST(GithubTokenRefresh, RunningTaskGetsAFreshTokenBeforeExpiryAndNoneAfterItFin
 
 TEST(GithubTokenRefresh, DeletedTaskStopsTheRefresh) {
   token_endpoint gh;
-  controller_harness::options o;
-  o.github_api_base = gh.base();
-  o.github_ca_pem = test::test_pki().ca.cert_pem;
-  controller_harness h{o};
-  ASSERT_TRUE(start(h));
-  json app = {{"apiVersion", "v1"},
-              {"kind", "Secret"},
-              {"metadata", {{"name", "github-app"}, {"namespace", "default"}}},
-              {"stringData",
-               {{"appID", "12345"}, {"installationID", "678"}, {"privateKey", test::github::keys().pkcs1_pem}}}};
-  ASSERT_TRUE(create(h, app));
-  ASSERT_TRUE(create(h, workspace("ws", {{"repo", "https://github.com/acme/app.git"}, {"secretRef", {{"name", "github-app"}}}})));
+  controller_harness h{with_endpoint(gh)};
+  ASSERT_NO_FATAL_FAILURE(start_with_app_workspace(h));
   ASSERT_TRUE(create(h, test::tc::task("short-lived", {{"workspaceRef", {{"name", "ws"}}}})));
   ASSERT_TRUE(gets_job(h, "short-lived"));
   ASSERT_TRUE(h.request("DELETE", "/apis/kelos.dev/v1alpha1/namespaces/default/tasks/short-lived"));
