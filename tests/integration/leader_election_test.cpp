@@ -175,6 +175,17 @@ protected:
     return k8s::json::parse(res->body);
   }
 
+  /// Two replicas, one of them leading for a second: {leader, standby} (nulls on failure).
+  std::pair<replica*, replica*> settled_pair() {
+    start("replica-a");
+    start("replica-b");
+    if (!eventually([&] { return leader() != nullptr; }, 5s))
+      return {nullptr, nullptr};
+    std::this_thread::sleep_for(1s);
+    replica* l = leader();
+    return {l, l == replicas[0].get() ? replicas[1].get() : replicas[0].get()};
+  }
+
   replica* leader() {
     for (auto& r : replicas)
       if (r && r->leading)
@@ -231,12 +242,8 @@ TEST_F(LeaderElectionIntegration, ExactlyOneOfTwoReplicasLeadsAndTheLeaseIsWellF
 }
 
 TEST_F(LeaderElectionIntegration, AKilledLeaderIsReplacedWithinTheLeaseDurationPlusARetry) {
-  start("replica-a");
-  start("replica-b");
-  ASSERT_TRUE(eventually([&] { return leader() != nullptr; }, 5s));
-  std::this_thread::sleep_for(1s);
-  replica* old = leader();
-  replica* standby = old == replicas[0].get() ? replicas[1].get() : replicas[0].get();
+  auto [old, standby] = settled_pair();
+  ASSERT_NE(old, nullptr);
   auto killed_at = steady::now();
   kill(*old);
   ASSERT_TRUE(eventually([&] { return standby->leading.load(); }, 10s));
@@ -250,12 +257,8 @@ TEST_F(LeaderElectionIntegration, AKilledLeaderIsReplacedWithinTheLeaseDurationP
 }
 
 TEST_F(LeaderElectionIntegration, ACleanStopReleasesSoTheStandbyTakesOverWithinTwoRetryPeriods) {
-  start("replica-a");
-  start("replica-b");
-  ASSERT_TRUE(eventually([&] { return leader() != nullptr; }, 5s));
-  std::this_thread::sleep_for(1s);
-  replica* old = leader();
-  replica* standby = old == replicas[0].get() ? replicas[1].get() : replicas[0].get();
+  auto [old, standby] = settled_pair();
+  ASSERT_NE(old, nullptr);
   auto released_at = steady::now();
   release(*old);
   auto holder = lease()["spec"]["holderIdentity"];
