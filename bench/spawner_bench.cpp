@@ -258,6 +258,8 @@ struct cycle_figures {
   int repos = 0;
   int64_t first_ns = INT64_MAX, last_ns = 0;
   std::vector<int64_t> per_repo_ns;
+  /// Each request's time in the router and the fake (received -> answered).
+  std::vector<int64_t> fake_ns;
 };
 
 /// The requests of cycle `n` (1-based): per repository, the run starting at its n-th
@@ -277,6 +279,7 @@ cycle_figures cycle_of(const std::vector<logged_request>& log, int repos, int n)
       if (first == 0)
         first = e.received_ns;
       last = e.answered_ns;
+      f.fake_ns.push_back(e.answered_ns - e.received_ns);
       ++f.requests;
       f.bytes += e.bytes;
       if (e.status == 200)
@@ -300,6 +303,9 @@ cycle_figures cycle_of(const std::vector<logged_request>& log, int repos, int n)
 
 void print_cycle(const std::string& title, cycle_figures f, double controller_cpu,
                  const kelos::bench::proc_memory& mem) {
+  int64_t fake_total = 0;
+  for (auto d : f.fake_ns)
+    fake_total += d;
   const double span = f.last_ns > f.first_ns ? static_cast<double>(f.last_ns - f.first_ns) / 1e9 : 0;
   std::cout << "\n--- " << title << " ---\n"
             << "repositories polled: " << f.repos << "; requests: " << f.requests << " (" << f.ok_200 << " x 200, "
@@ -310,6 +316,9 @@ void print_cycle(const std::string& title, cycle_figures f, double controller_cp
             << "; first request -> last answer: " << fixed(span, 2) << " s; one spawner's discovery p50 "
             << fixed(ms(percentile(f.per_repo_ns, 0.5)), 0) << " ms, max "
             << fixed(ms(f.per_repo_ns.empty() ? 0 : f.per_repo_ns.back()), 0) << " ms\n"
+            << "time in the fake per request (router received -> answered): p50 "
+            << fixed(ms(percentile(f.fake_ns, 0.5)), 1) << " ms, p99 " << fixed(ms(percentile(f.fake_ns, 0.99)), 1)
+            << " ms, sum " << fixed(ms(fake_total) / 1000.0, 1) << " s\n"
             << "controller: CPU " << fixed(controller_cpu, 2) << " s this cycle; VmRSS " << fixed(mib(mem.rss_kib))
             << " MiB, VmHWM " << fixed(mib(mem.hwm_kib)) << " MiB\n";
 }
