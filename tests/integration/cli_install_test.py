@@ -1,0 +1,317 @@
+"""`kelos install` / `kelos uninstall` against kelos-apiserver (seed §8.2 install_test.go, issue 7 §2):
+the real `kelos` binary as a subprocess, kubectl to check.
+
+kelos-apiserver serves neither apps/v1 nor rbac.authorization.k8s.io. The RBAC kinds get
+schemaless stand-in CRDs (install_standin_crds.yaml). A CRD cannot live in the group `apps`
+(it needs a dot), so Deployments are stored as `apps.kelos-standin.test` objects behind a
+small HTTP proxy that renames that group to `apps` in both directions; kelos and kubectl talk
+to the proxy. Remove the stand-ins once the server serves these kinds.
+
+Run one scenario:
+  /usr/bin/python3 cli_install_test.py --binary APISERVER --kelos KELOS --scenario NAME
+"""
+import argparse
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "conformance"))
+from harness import Failure, Server, check, wait_until  # noqa: E402
+
+GOLDEN = os.path.join(ROOT, "tests", "golden", "cli")
+STANDINS = os.path.join(HERE, "install_standin_crds.yaml")
+INSTALL_YAML = os.path.join(ROOT, "deploy", "install.yaml")
+STANDIN_GROUP = b"apps.kelos-standin.test"
+KELOS = None
+CRD_NAMES = ["agentconfigs.kelos.dev", "tasks.kelos.dev", "taskspawners.kelos.dev", "workspaces.kelos.dev"]
+
+
+class GroupProxy:
+    """Forwards HTTP to the API server, renaming the stand-in group to `apps` in answers and
+    `apps` to the stand-in group in paths and bodies. Protobuf is refused in Accept headers so
+    every answer is text the rename cannot corrupt. It does not stream (no watches)."""
+
+    def __init__(self, upstream_port):
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                body = re.sub(rb"\bapps/v1\b", STANDIN_GROUP + b"/v1", body)
+                path = self.path.replace("/apis/apps/", "/apis/" + STANDIN_GROUP.decode() + "/")
+                if path.rstrip("/") == "/apis/apps":
+                    path = "/apis/" + STANDIN_GROUP.decode()
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("host", "content-length", "accept-encoding", "connection")}
+                accept = headers.get("Accept") or headers.get("accept")
+                if accept and "protobuf" in accept:
+                    parts = [p for p in accept.split(",") if "protobuf" not in p]
+                    headers.pop("Accept", None)
+                    headers.pop("accept", None)
+                    headers["Accept"] = ",".join(parts) or "application/json"
+                conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=60)
+                try:
+                    conn.request(self.command, path, body=body or None, headers=headers)
+                    resp = conn.getresponse()
+                    data = resp.read()
+                finally:
+                    conn.close()
+                data = data.replace(STANDIN_GROUP, b"apps")
+                self.send_response(resp.status)
+                for k, v in resp.getheaders():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
+
+        self.upstream_port = upstream_port
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def standin_crds():
+    """The stand-in CRDs, with the Deployment one moved to the stand-in group."""
+    with open(STANDINS) as f:
+        return f.read()
+
+
+def setup(srv):
+    """Stand-in CRDs on the real server, then kubeconfig pointed at the proxy."""
+    srv.kubectl("apply", "-f", STANDINS)
+    names = re.findall(r"(?m)^  name: (\S+)$", standin_crds())
+    srv.kubectl("wait", "--for=condition=Established", *["crd/" + n for n in names], "--timeout=20s")
+    proxy = GroupProxy(srv.port)
+    with open(srv.kubeconfig) as f:
+        text = f.read()
+    with open(srv.kubeconfig, "w") as f:
+        f.write(text.replace("127.0.0.1:%d" % srv.port, "127.0.0.1:%d" % proxy.port))
+    srv.kubectl("api-resources")  # refresh kubectl's discovery cache through the proxy
+    return proxy
+
+
+def kelos(srv, *args, stdin=None, ok=True, timeout=60):
+    p = subprocess.run([KELOS] + list(args), input=stdin.encode() if stdin else None,
+                       capture_output=True, timeout=timeout, env=srv.env())
+    out, err = p.stdout.decode(), p.stderr.decode()
+    if ok and p.returncode != 0:
+        raise Failure("kelos %s failed (%d):\nstdout: %s\nstderr: %s" % (" ".join(args), p.returncode, out, err))
+    return p.returncode, out, err
+
+
+def kget(srv, *args, ok=True):
+    rc, out, err = srv.kubectl("get", *args, "-o", "json", ok=ok)
+    return json.loads(out) if rc == 0 else None
+
+
+INSTALL_OUT = ("Installing kelos CRDs\nInstalling kelos controller (version: %s)\n"
+               "Kelos installed successfully\n")
+UNINSTALL_OUT = "Removing kelos controller\nRemoving kelos CRDs\nKelos uninstalled successfully\n"
+
+
+def deployment(srv):
+    return kget(srv, "deployment", "kelos-controller-manager", "-n", "kelos-system", "--show-managed-fields")
+
+
+def established(crd):
+    return any(c["type"] == "Established" and c["status"] == "True" for c in crd["status"].get("conditions", []))
+
+
+def check_installed(srv):
+    ns = kget(srv, "namespace", "kelos-system")
+    check(ns["metadata"]["labels"]["app.kubernetes.io/name"] == "kelos", ns)
+    for name in CRD_NAMES:
+        crd = kget(srv, "crd", name)
+        check(established(crd), crd)
+    sa = kget(srv, "serviceaccount", "kelos-controller", "-n", "kelos-system")
+    check(sa["metadata"]["name"] == "kelos-controller", sa)
+    role = kget(srv, "clusterrole", "kelos-controller-role")
+    rules = {(tuple(r["apiGroups"]), r2): tuple(r["verbs"]) for r in role["rules"] for r2 in r["resources"]}
+    check(rules[(("kelos.dev",), "tasks")] == ("list", "watch", "create", "patch", "delete"), rules)
+    check(rules[(("kelos.dev",), "tasks/status")] == ("update",), rules)
+    check(rules[(("",), "pods/log")] == ("get",), rules)
+    check(not any(g == ("apps",) for g, _ in rules), "no Deployment rights: spawners are actors")
+    binding = kget(srv, "clusterrolebinding", "kelos-controller-rolebinding")
+    check(binding["subjects"] == [{"kind": "ServiceAccount", "name": "kelos-controller",
+                                   "namespace": "kelos-system"}], binding)
+    le = kget(srv, "role", "kelos-leader-election-role", "-n", "kelos-system")
+    check(le["rules"] == [{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+                           "verbs": ["get", "create", "update"]}], le)
+    kget(srv, "rolebinding", "kelos-leader-election-rolebinding", "-n", "kelos-system")
+    d = deployment(srv)
+    pod = d["spec"]["template"]["spec"]
+    c = pod["containers"][0]
+    check(pod["serviceAccountName"] == "kelos-controller" and pod["securityContext"]["runAsNonRoot"] is True, pod)
+    check(c["securityContext"] == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                   "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}}, c)
+    check(c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}, c)
+    check(c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "health"}, c)
+    check({p["name"]: p["containerPort"] for p in c["ports"]} == {"metrics": 8080, "health": 8081}, c)
+    check("--leader-elect" in c["args"], c)
+    return d
+
+
+def managers(obj):
+    return sorted(m["manager"] for m in obj["metadata"].get("managedFields", []))
+
+
+def scenario_install(srv):
+    proxy = setup(srv)
+    try:
+        _, out, _ = kelos(srv, "install")
+        check(out == INSTALL_OUT % "latest", out)
+        d = check_installed(srv)
+        c = d["spec"]["template"]["spec"]["containers"][0]
+        check(c["image"] == "ghcr.io/kelos-dev/kelos-controller:latest", c)
+        check(managers(d) == ["kelos"], d["metadata"].get("managedFields"))
+        check(d["metadata"]["managedFields"][0]["operation"] == "Apply", d["metadata"]["managedFields"])
+        # Idempotent: the same answer, the same object (kelos-apiserver refreshes the
+        # managedFields time of a no-op apply, so resourceVersion is not compared).
+        _, out, _ = kelos(srv, "install")
+        check(out == INSTALL_OUT % "latest", out)
+        d2 = deployment(srv)
+        check(d2["spec"] == d["spec"] and d2["metadata"]["generation"] == 1 and managers(d2) == ["kelos"],
+              "a second install changed the Deployment:\n%s" % json.dumps(d2, indent=1))
+        # --version pins every image tag of the controller manifest, never the CRDs.
+        _, out, _ = kelos(srv, "install", "--version", "v0.9.1", "--image-pull-policy", "IfNotPresent")
+        check(out == INSTALL_OUT % "v0.9.1", out)
+        c = deployment(srv)["spec"]["template"]["spec"]["containers"][0]
+        check(c["image"] == "ghcr.io/kelos-dev/kelos-controller:v0.9.1" and c["imagePullPolicy"] == "IfNotPresent", c)
+        check("--codex-image=ghcr.io/kelos-dev/codex:v0.9.1" in c["args"], c["args"])
+        check("--codex-image-pull-policy=IfNotPresent" in c["args"], c["args"])
+        check(not any(a.endswith(":latest") for a in c["args"]), c["args"])
+        # Bad flags fail before touching the cluster.
+        rc, _, err = kelos(srv, "install", "--image-pull-policy", "Sometimes", ok=False)
+        check(rc == 1 and 'invalid --image-pull-policy "Sometimes"' in err, err)
+        rc, _, err = kelos(srv, "install", "--bogus", ok=False)
+        check(rc == 2 and "--bogus" in err, err)
+    finally:
+        proxy.stop()
+
+
+def scenario_uninstall(srv):
+    proxy = setup(srv)
+    try:
+        kelos(srv, "install")
+        srv.kubectl("apply", "-f", "-", stdin="""apiVersion: kelos.dev/v1alpha1
+kind: Task
+metadata: {name: t1, namespace: default}
+spec: {type: claude-code, prompt: hi, credentials: {type: api-key, secretRef: {name: s}}}
+""")
+        srv.kubectl("create", "namespace", "team")
+        srv.kubectl("apply", "-f", "-", stdin="""apiVersion: kelos.dev/v1alpha1
+kind: Task
+metadata: {name: t2, namespace: team, finalizers: [kelos.dev/finalizer]}
+spec: {type: claude-code, prompt: hi, credentials: {type: api-key, secretRef: {name: s}}}
+""")
+        # Refuses while Tasks exist, and leaves everything in place.
+        rc, out, err = kelos(srv, "uninstall", ok=False)
+        check(rc == 1 and "2 tasks" in err and "still exist" in err and "--force" in err, err)
+        check(deployment(srv) is not None and kget(srv, "crd", "tasks.kelos.dev") is not None, "uninstall removed things")
+        # Deleting one (no finalizer) still leaves the other.
+        srv.kubectl("delete", "task", "t1")
+        rc, _, err = kelos(srv, "uninstall", ok=False)
+        check(rc == 1 and "1 task (e.g. team/t2)" in err, err)
+        # --force deletes it; with no controller to release its finalizer, kelos removes it
+        # after --timeout, so the CRD is not left Terminating.
+        _, out, _ = kelos(srv, "uninstall", "--force", "--timeout", "2s")
+        check(out.startswith("Deleting 1 task (e.g. team/t2)\nRemoving the finalizers of 1 task") and
+              out.endswith(UNINSTALL_OUT), out)
+        check(kget(srv, "deployment", "kelos-controller-manager", "-n", "kelos-system", ok=False) is None, "deployment")
+        check(kget(srv, "clusterrole", "kelos-controller-role", ok=False) is None, "clusterrole")
+        wait_until(lambda: all(kget(srv, "crd", n, ok=False) is None for n in CRD_NAMES), what="CRDs gone")
+        # Idempotent.
+        _, out, _ = kelos(srv, "uninstall")
+        check(out == UNINSTALL_OUT, out)
+        # Install again after an uninstall, then uninstall with nothing left behind.
+        kelos(srv, "install")
+        check_installed(srv)
+        _, out, _ = kelos(srv, "uninstall")
+        check(out == UNINSTALL_OUT, out)
+    finally:
+        proxy.stop()
+
+
+def scenario_dryrun(srv):
+    proxy = setup(srv)
+    try:
+        _, out, _ = kelos(srv, "install", "--dry-run")
+        with open(INSTALL_YAML) as f:
+            check(out == f.read(), "--dry-run prints deploy/install.yaml unchanged")
+        _, pinned, _ = kelos(srv, "install", "--dry-run", "--version", "v1.0.0", "--image-pull-policy", "Always")
+        path = os.path.join(GOLDEN, "install-dry-run.yaml")
+        if os.environ.get("KELOS_UPDATE_GOLDEN") == "1":
+            with open(path, "w") as f:
+                f.write(pinned)
+        with open(path) as f:
+            expected = f.read()
+        check(pinned == expected, "golden install-dry-run.yaml differs")
+        # Nothing was created.
+        check(kget(srv, "crd", "tasks.kelos.dev", ok=False) is None, "dry-run created CRDs")
+        # The printed manifests apply cleanly with kubectl (client-side apply, then server-side).
+        _, out, err = srv.kubectl("apply", "-f", "-", stdin=pinned)
+        check("deployment.apps/kelos-controller-manager created" in out and "Warning" not in err, out + err)
+        check("customresourcedefinition.apiextensions.k8s.io/tasks.kelos.dev created" in out, out)
+        _, out, _ = srv.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", stdin=pinned)
+        check("serverside-applied" in out, out)
+        # (polled: the proxy does not stream, so no `kubectl wait`)
+        wait_until(lambda: all(established(kget(srv, "crd", n)) for n in CRD_NAMES), what="CRDs Established")
+        d = deployment(srv)
+        check(d["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/kelos-dev/kelos-controller:v1.0.0", d)
+        # kelos install takes over what kubectl applied.
+        _, out, _ = kelos(srv, "install")
+        check(out == INSTALL_OUT % "latest", out)
+        check_installed(srv)
+    finally:
+        proxy.stop()
+
+
+SCENARIOS = {"install": scenario_install, "uninstall": scenario_uninstall, "dryrun": scenario_dryrun}
+
+
+def main():
+    global KELOS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--kelos", required=True)
+    ap.add_argument("--scenario", required=True)
+    a = ap.parse_args()
+    KELOS = a.kelos
+    srv = Server(a.binary).start()
+    try:
+        SCENARIOS[a.scenario](srv)
+        print("PASS %s" % a.scenario)
+        return 0
+    except Exception as e:  # noqa: BLE001 - report every failure the same way
+        print("FAIL %s: %s" % (a.scenario, e))
+        traceback.print_exc()
+        print(srv.server_log())
+        return 1
+    finally:
+        srv.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
