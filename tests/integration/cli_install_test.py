@@ -149,7 +149,7 @@ def check_installed(srv):
     check(sa["metadata"]["name"] == "kelos-controller", sa)
     role = kget(srv, "clusterrole", "kelos-controller-role")
     rules = {(tuple(r["apiGroups"]), r2): tuple(r["verbs"]) for r in role["rules"] for r2 in r["resources"]}
-    check(rules[(("kelos.dev",), "tasks")] == ("list", "watch", "create", "patch", "delete"), rules)
+    check(rules[(("kelos.dev",), "tasks")] == ("get", "list", "watch", "create", "patch", "delete"), rules)
     check(rules[(("kelos.dev",), "tasks/status")] == ("update",), rules)
     check(rules[(("",), "pods/log")] == ("get",), rules)
     check(not any(g == ("apps",) for g, _ in rules), "no Deployment rights: spawners are actors")
