@@ -15,22 +15,19 @@ import http.client
 import json
 import os
 import re
-import subprocess
 import sys
 import threading
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "tests", "conformance"))
-from harness import Failure, Server, check, wait_until  # noqa: E402
+import cli_verbs_test as verbs  # its kelos() and golden(); it also puts tests/conformance on sys.path
+from cli_verbs_test import ROOT, check, golden, kelos
+from harness import Server, wait_until  # noqa: E402
 
-GOLDEN = os.path.join(ROOT, "tests", "golden", "cli")
+HERE = os.path.dirname(os.path.abspath(__file__))
 STANDINS = os.path.join(HERE, "install_standin_crds.yaml")
 INSTALL_YAML = os.path.join(ROOT, "deploy", "install.yaml")
 STANDIN_GROUP = b"apps.kelos-standin.test"
-KELOS = None
 CRD_NAMES = ["agentconfigs.kelos.dev", "tasks.kelos.dev", "taskspawners.kelos.dev", "workspaces.kelos.dev"]
 
 
@@ -92,16 +89,11 @@ class GroupProxy:
         self.httpd.server_close()
 
 
-def standin_crds():
-    """The stand-in CRDs, with the Deployment one moved to the stand-in group."""
-    with open(STANDINS) as f:
-        return f.read()
-
-
 def setup(srv):
     """Stand-in CRDs on the real server, then kubeconfig pointed at the proxy."""
     srv.kubectl("apply", "-f", STANDINS)
-    names = re.findall(r"(?m)^  name: (\S+)$", standin_crds())
+    with open(STANDINS) as f:
+        names = re.findall(r"(?m)^  name: (\S+)$", f.read())
     srv.kubectl("wait", "--for=condition=Established", *["crd/" + n for n in names], "--timeout=20s")
     proxy = GroupProxy(srv.port)
     with open(srv.kubeconfig) as f:
@@ -110,15 +102,6 @@ def setup(srv):
         f.write(text.replace("127.0.0.1:%d" % srv.port, "127.0.0.1:%d" % proxy.port))
     srv.kubectl("api-resources")  # refresh kubectl's discovery cache through the proxy
     return proxy
-
-
-def kelos(srv, *args, stdin=None, ok=True, timeout=60):
-    p = subprocess.run([KELOS] + list(args), input=stdin.encode() if stdin else None,
-                       capture_output=True, timeout=timeout, env=srv.env())
-    out, err = p.stdout.decode(), p.stderr.decode()
-    if ok and p.returncode != 0:
-        raise Failure("kelos %s failed (%d):\nstdout: %s\nstderr: %s" % (" ".join(args), p.returncode, out, err))
-    return p.returncode, out, err
 
 
 def kget(srv, *args, ok=True):
@@ -261,13 +244,7 @@ def scenario_dryrun(srv):
         with open(INSTALL_YAML) as f:
             check(out == f.read(), "--dry-run prints deploy/install.yaml unchanged")
         _, pinned, _ = kelos(srv, "install", "--dry-run", "--version", "v1.0.0", "--image-pull-policy", "Always")
-        path = os.path.join(GOLDEN, "install-dry-run.yaml")
-        if os.environ.get("KELOS_UPDATE_GOLDEN") == "1":
-            with open(path, "w") as f:
-                f.write(pinned)
-        with open(path) as f:
-            expected = f.read()
-        check(pinned == expected, "golden install-dry-run.yaml differs")
+        golden("install-dry-run.yaml", pinned)
         # Nothing was created.
         check(kget(srv, "crd", "tasks.kelos.dev", ok=False) is None, "dry-run created CRDs")
         # The printed manifests apply cleanly with kubectl (client-side apply, then server-side).
@@ -292,22 +269,18 @@ SCENARIOS = {"install": scenario_install, "uninstall": scenario_uninstall, "dryr
 
 
 def main():
-    global KELOS
     ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", required=True)
-    ap.add_argument("--kelos", required=True)
-    ap.add_argument("--scenario", required=True)
+    for flag in ("--binary", "--kelos", "--scenario"):
+        ap.add_argument(flag, required=True)
     a = ap.parse_args()
-    KELOS = a.kelos
+    verbs.KELOS = a.kelos
     srv = Server(a.binary).start()
     try:
         SCENARIOS[a.scenario](srv)
         print("PASS %s" % a.scenario)
         return 0
     except Exception as e:  # noqa: BLE001 - report every failure the same way
-        print("FAIL %s: %s" % (a.scenario, e))
-        traceback.print_exc()
-        print(srv.server_log())
+        print("FAIL %s: %s\n%s\n%s" % (a.scenario, e, traceback.format_exc(), srv.server_log()))
         return 1
     finally:
         srv.cleanup()
