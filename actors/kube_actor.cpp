@@ -89,6 +89,8 @@ struct watch_entry {
   std::map<k8s::store_key, std::string> before_relist;
   /// Timer generation: a delayed action fires only if no newer action was issued.
   uint64_t timer_generation = 0;
+  /// First pages of lists issued so far: every one after the first is a relist.
+  uint64_t lists_started = 0;
 };
 
 struct kube_state {
@@ -243,6 +245,9 @@ void issue(kube_pointer self, const watch_spec& spec, const k8s::watch_action& a
   close_stream(w);
   auto req = w.machine.request_for(action, w.resource, spec.namespace_);
   if (action.kind == k8s::watch_action::kind_t::list) {
+    if (action.continue_token.empty() && w.lists_started++ > 0)
+      spdlog::info("kube: relisting {} (relist {}: the watch could not resume)", spec.to_string(),
+                   w.lists_started - 1);
     auto id = self->state.next_id++;
     w.current = id;
     self->state.list_calls.emplace(id, spec);

@@ -13,6 +13,6 @@ if(TARGET kelos-apiserver AND TARGET kelos-controller)
   add_test(NAME chaos.apiserver_restart
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/controller_kill_test.py
             --apiserver $<TARGET_FILE:kelos-apiserver> --controller $<TARGET_FILE:kelos-controller>
-            --kills 20 --server-restarts 8 --seed 3)
+            --kills 20 --server-restarts 8 --seed 3 --event-log-size 16)
   set_tests_properties(chaos.apiserver_restart PROPERTIES LABELS chaos TIMEOUT 420)
 endif()

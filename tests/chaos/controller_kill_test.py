@@ -76,13 +76,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_server(binary, tmp, port):
+def start_server(binary, tmp, port, extra=()):
     kubeconfig = os.path.join(tmp, "kubeconfig")
     if os.path.exists(kubeconfig):
         os.unlink(kubeconfig)
     log = open(os.path.join(tmp, "server.log"), "ab")
     proc = subprocess.Popen([binary, "--port", str(port), "--data-dir", os.path.join(tmp, "data"),
-                             "--kubeconfig-out", kubeconfig, "--no-fsync"], stdout=log, stderr=subprocess.STDOUT)
+                             "--kubeconfig-out", kubeconfig, "--no-fsync"] + list(extra),
+                            stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 20
     while not os.path.exists(kubeconfig):
         if time.time() > deadline or proc.poll() is not None:
@@ -210,6 +211,8 @@ def main():
     ap.add_argument("--server-restarts", type=int, default=0,
                     help="also kill -9 and restart the API server (same port and data dir) this many "
                          "times during the kills: watch streams are cut mid-flight and relisted")
+    ap.add_argument("--event-log-size", type=int, default=0,
+                    help="the API server's watch replay window; a small one forces 410 Gone and relists")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     tmp = tempfile.mkdtemp(prefix="kelos-chaos-")
@@ -217,7 +220,8 @@ def main():
     started = time.time()
     try:
         port = free_port()
-        server, url, kubeconfig = start_server(args.apiserver, tmp, port)
+        server_args = ["--event-log-size", str(args.event_log_size)] if args.event_log_size else []
+        server, url, kubeconfig = start_server(args.apiserver, tmp, port, server_args)
         api = Api(url)
         for name in sorted(os.listdir(os.path.join(ROOT, "deploy", "crds"))):
             for doc in yaml_docs(os.path.join(ROOT, "deploy", "crds", name)):
@@ -241,7 +245,7 @@ def main():
 
         log = open(os.path.join(tmp, "controller.log"), "ab")
         cmd = [args.controller, "--kubeconfig", kubeconfig, "--metrics-bind-address", "0",
-               "--health-probe-bind-address", "0", "--log-level", "warn"]
+               "--health-probe-bind-address", "0", "--log-level", "info"]
         pending = list(tasks)
         kills = 0
         restarts = 0
@@ -259,7 +263,7 @@ def main():
                 server.send_signal(signal.SIGKILL)
                 server.wait()
                 time.sleep(rng.uniform(0.0, 0.5))
-                server, _, _ = start_server(args.apiserver, tmp, port)
+                server, _, _ = start_server(args.apiserver, tmp, port, server_args)
                 restarts += 1
                 time.sleep(rng.uniform(0.5, 2.0))
             controller.send_signal(signal.SIGKILL)
@@ -293,6 +297,10 @@ def main():
               % (args.seed, restarts, kills, len(tasks), sum(1 for t in tasks if t["deps"]),
                  sum(1 for t in tasks if t.get("branch")), len(jobs), checker.snapshots,
                  len(checker.violations), time.time() - started))
+        log.flush()
+        with open(os.path.join(tmp, "controller.log"), "rb") as f:
+            text = f.read().decode(errors="replace")
+        print("chaos: the controllers relisted %d times (410 Gone or a lost watch)" % text.count("kube: relisting"))
         if checker.violations:
             for v in sorted(set(checker.violations))[:20]:
                 print("VIOLATION:", v)
