@@ -5,9 +5,9 @@
 // deploy/crds. S fake GitHub APIs (tests/support/fake_github, one repository `bench/repo-NNN`
 // each, I issues each, every tenth a pull request) run in this process behind one router on
 // 127.0.0.1, which the real `kelos-controller` child process gets as --github-api-base-url.
-// The router forwards `/repos/bench/repo-NNN/...` to that repository's fake, rewrites the
-// fake's `Link` URLs to its own `/repos/...` form, and logs every request (time, repository,
-// status, bytes, whether it carried If-None-Match).
+// The router answers `/repos/bench/repo-NNN/...` with that repository's fake's pages (see
+// --live), the fake's `Link` URLs rewritten to its own `/repos/...` form, and logs every
+// request (time, repository, status, bytes, whether it carried If-None-Match).
 //
 // S TaskSpawners (one per repository, each with its own Workspace) poll every P seconds with
 // `maxConcurrency` C (default 2), so discovery reads every issue while Task creation stays
@@ -24,7 +24,13 @@
 // unchanged cycle has any answer other than 304 or any request without If-None-Match.
 //
 // Usage: spawner_bench [--spawners S] [--issues I] [--max-concurrency C] [--poll-interval P]
-//          [--controller PATH] [--fsync on|off] [--timeout S] [--log-level L] [--keep]
+//          [--controller PATH] [--fsync on|off] [--timeout S] [--log-level L] [--keep] [--live]
+// --live forwards every request to the fakes. By default the router first reads every page
+// of every fake once (before the controller starts) and then answers by page number from
+// that snapshot (200 with the fake's body, headers and ETag, or 304 for a matching
+// If-None-Match, as the fake does): the repositories do not change during the run, and the
+// fakes rebuild every issue's JSON for each page (-O0 in a Dev build), which would otherwise
+// be most of the time per cycle.
 
 #include "bench/apiserver_bench_common.hpp"
 #include "bench/controller_process.hpp"
@@ -84,13 +90,22 @@ struct logged_request {
   std::size_t bytes = 0;
 };
 
+/// The `page` query parameter of `target` (1 when absent).
+int page_of(const std::string& target) {
+  for (const char* key : {"?page=", "&page="})
+    if (auto pos = target.find(key); pos != std::string::npos)
+      return std::max(1, std::atoi(target.c_str() + pos + 6));
+  return 1;
+}
+
 class router {
 public:
-  explicit router(std::vector<std::unique_ptr<kelos::test::fake_github>>& fakes) : fakes_(fakes) {
+  /// `live`: every request goes to the fake; otherwise pages are answered from `snapshot()`.
+  router(std::vector<std::unique_ptr<kelos::test::fake_github>>& fakes, bool live) : fakes_(fakes), live_(live) {
     for (auto& f : fakes_)
       clients_.push_back(kelos::bench::loopback_client(f->port(), 4, "spawner-bench-router"));
     server_ = std::make_unique<kelos::test::loopback_server>(
-      [this](const kelos::test::loopback_request& r) { return forward(r); });
+      [this](const kelos::test::loopback_request& r) { return serve(r); });
   }
 
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
@@ -102,33 +117,78 @@ public:
     return log_;
   }
 
+  /// Reads every page of open issues of every fake once (what the spawners will ask for:
+  /// `state=open`, 100 per page), following the fake's `Link` headers; the error string is
+  /// empty on success. Pages are then answered by page number, with 304 for their ETag.
+  std::string snapshot() {
+    for (int repo = 0; repo < static_cast<int>(fakes_.size()); ++repo) {
+      std::string target = "/repos/" + std::string{owner} + "/" + repo_name(repo) + "/issues?state=open&per_page=100";
+      while (!target.empty()) {
+        auto page = fetch(repo, target, {});
+        if (page.status != 200)
+          return "snapshot of " + target + ": HTTP " + std::to_string(page.status) + " " + page.body.substr(0, 200);
+        std::string next;
+        for (const auto& [k, v] : page.headers)
+          if (kelos::k8s::header_name_equal(k, "Link"))
+            if (auto end = v.find(">; rel=\"next\""); end != std::string::npos) {
+              auto start = v.rfind('<', end);
+              next = v.substr(start + 1 + base_url().size(), end - start - 1 - base_url().size());
+            }
+        pages_[{repo, page_of(target)}] = std::move(page);
+        target = next;
+      }
+    }
+    return {};
+  }
+  std::size_t snapshot_pages() const { return pages_.size(); }
+
 private:
-  kelos::test::loopback_response forward(const kelos::test::loopback_request& r) {
+  kelos::test::loopback_response not_found() {
+    kelos::test::loopback_response out;
+    out.status = 404;
+    out.body = R"({"message":"Not Found"})";
+    return out;
+  }
+
+  kelos::test::loopback_response serve(const kelos::test::loopback_request& r) {
     logged_request entry;
     entry.received_ns = steady_ns();
-    entry.conditional = !r.header("If-None-Match").empty();
-    kelos::test::loopback_response out;
+    const std::string inm = r.header("If-None-Match");
+    entry.conditional = !inm.empty();
     const std::string prefix = std::string{"/repos/"} + owner + "/repo-";
-    if (r.target.rfind(prefix, 0) != 0) {
-      out.status = 404;
-      out.body = R"({"message":"Not Found"})";
-      return record(entry, std::move(out));
-    }
-    const int repo = std::atoi(r.target.c_str() + prefix.size());
-    if (repo < 0 || repo >= static_cast<int>(fakes_.size())) {
-      out.status = 404;
-      out.body = R"({"message":"Not Found"})";
-      return record(entry, std::move(out));
-    }
+    const int repo = r.target.rfind(prefix, 0) == 0 ? std::atoi(r.target.c_str() + prefix.size()) : -1;
+    if (repo < 0 || repo >= static_cast<int>(fakes_.size()))
+      return record(entry, not_found());
     entry.repo = repo;
-    const auto q = r.target.find('?');
-    const std::string path = r.target.substr(0, q);
-    entry.first_page = path.size() >= 7 && path.compare(path.size() - 7, 7, "/issues") == 0 &&
-                       r.target.find("?page=") == std::string::npos && r.target.find("&page=") == std::string::npos;
+    const std::string path = r.target.substr(0, r.target.find('?'));
+    const bool issues = path.size() >= 7 && path.compare(path.size() - 7, 7, "/issues") == 0;
+    entry.first_page = issues && page_of(r.target) == 1;
+    if (live_ || !issues)
+      return record(entry, fetch(repo, r.target, r.headers));
+    auto it = pages_.find({repo, page_of(r.target)});
+    if (it == pages_.end())
+      return record(entry, not_found());
+    std::string etag;
+    for (const auto& [k, v] : it->second.headers)
+      if (kelos::k8s::header_name_equal(k, "ETag"))
+        etag = v;
+    if (!etag.empty() && inm == etag) { // as the fake answers a matching If-None-Match
+      kelos::test::loopback_response nm;
+      nm.status = 304;
+      nm.headers = {{"ETag", etag}, {"Cache-Control", "private, max-age=60, s-maxage=60"}};
+      return record(entry, std::move(nm));
+    }
+    return record(entry, it->second);
+  }
+
+  /// `target` from the fake of `repo`, its `Link` URLs rewritten to this router.
+  kelos::test::loopback_response fetch(int repo, const std::string& target,
+                                       const std::vector<std::pair<std::string, std::string>>& headers) {
+    kelos::test::loopback_response out;
     kelos::k8s::http_request req;
-    req.method = r.method;
-    req.path = r.target; // the query is already encoded: passed through as it is
-    for (const auto& [k, v] : r.headers)
+    req.method = "GET";
+    req.path = target; // the query is already encoded: passed through as it is
+    for (const auto& [k, v] : headers)
       if (kelos::k8s::header_name_equal(k, "If-None-Match") || kelos::k8s::header_name_equal(k, "Accept") ||
           kelos::k8s::header_name_equal(k, "Authorization") ||
           kelos::k8s::header_name_equal(k, "X-GitHub-Api-Version"))
@@ -137,7 +197,7 @@ private:
     if (!resp) {
       out.status = 502;
       out.body = R"({"message":"bench router: )" + resp.error().message + "\"}";
-      return record(entry, std::move(out));
+      return out;
     }
     out.status = resp->status;
     out.body = std::move(resp->body);
@@ -153,7 +213,7 @@ private:
           value.replace(pos, fake_prefix.size(), own_prefix), pos += own_prefix.size();
       out.headers.emplace_back(k, std::move(value));
     }
-    return record(entry, std::move(out));
+    return out;
   }
 
   kelos::test::loopback_response record(logged_request entry, kelos::test::loopback_response out) {
@@ -166,7 +226,10 @@ private:
   }
 
   std::vector<std::unique_ptr<kelos::test::fake_github>>& fakes_;
+  const bool live_;
   std::vector<std::unique_ptr<kelos::k8s::http_client>> clients_;
+  /// (repository, page) -> the fake's answer; written before the controller starts, then read only.
+  std::map<std::pair<int, int>, kelos::test::loopback_response> pages_;
   mutable std::mutex mu_;
   std::vector<logged_request> log_;
   std::unique_ptr<kelos::test::loopback_server> server_;
@@ -316,7 +379,7 @@ void print_cycle(const std::string& title, cycle_figures f, double controller_cp
             << "; first request -> last answer: " << fixed(span, 2) << " s; one spawner's discovery p50 "
             << fixed(ms(percentile(f.per_repo_ns, 0.5)), 0) << " ms, max "
             << fixed(ms(f.per_repo_ns.empty() ? 0 : f.per_repo_ns.back()), 0) << " ms\n"
-            << "time in the fake per request (router received -> answered): p50 "
+            << "time in the router (and the fake with --live) per request, received -> answered: p50 "
             << fixed(ms(percentile(f.fake_ns, 0.5)), 1) << " ms, p99 " << fixed(ms(percentile(f.fake_ns, 0.99)), 1)
             << " ms, sum " << fixed(ms(fake_total) / 1000.0, 1) << " s\n"
             << "controller: CPU " << fixed(controller_cpu, 2) << " s this cycle; VmRSS " << fixed(mib(mem.rss_kib))
@@ -336,10 +399,11 @@ int main(int argc, char** argv) {
   const std::string fsync_flag = string_flag(argc, argv, "--fsync", "on");
   const std::string log_level = string_flag(argc, argv, "--log-level", "info");
   const bool keep = a.has_flag("--keep");
+  const bool live = a.has_flag("--live");
   if (spawners < 1 || spawners > 999 || issues < 1 || max_concurrency < 1 || poll_s < 1 || timeout_s < 1 ||
       controller.empty() || (fsync_flag != "on" && fsync_flag != "off")) {
     std::cerr << "usage: spawner_bench [--spawners S (1-999)] [--issues I] [--max-concurrency C] [--poll-interval P]\n"
-                 "         [--controller PATH] [--fsync on|off] [--timeout S] [--log-level L] [--keep]\n";
+                 "         [--controller PATH] [--fsync on|off] [--timeout S] [--log-level L] [--keep] [--live]\n";
     return 2;
   }
   if (::access(controller.c_str(), X_OK) != 0) {
@@ -376,10 +440,17 @@ int main(int argc, char** argv) {
       fakes.back()->upsert_issue(std::move(is));
     }
   }
-  router gh{fakes};
+  router gh{fakes, live};
   if (!gh.ok())
     return 1;
   const double fill_s = static_cast<double>(steady_ns() - fill_start) / 1e9;
+  const int64_t snapshot_start = steady_ns();
+  if (!live)
+    if (auto e = gh.snapshot(); !e.empty()) {
+      std::cerr << "FAILED: " << e << "\n";
+      return 1;
+    }
+  const double snapshot_s = static_cast<double>(steady_ns() - snapshot_start) / 1e9;
 
   kelos::apiserver::api_server_config cfg;
   cfg.data_dir = dir + "/data";
@@ -422,7 +493,11 @@ int main(int argc, char** argv) {
   std::cout << "spawner_bench: spawners=" << spawners << " issues=" << issues << " (every tenth a PR)"
             << " maxConcurrency=" << max_concurrency << " pollInterval=" << poll_interval << " fsync=" << fsync_flag
             << " bench_build=" << KELOS_BUILD_TYPE << "\n"
-            << "fakes filled in " << fixed(fill_s, 1) << " s; router " << gh.base_url() << "\n"
+            << "fakes filled in " << fixed(fill_s, 1) << " s; router " << gh.base_url()
+            << (live ? std::string{" forwards every request to the fakes (--live)"}
+                     : "; snapshot of " + std::to_string(gh.snapshot_pages()) + " pages taken from the fakes in " +
+                         fixed(snapshot_s, 1) + " s, served by page number")
+            << "\n"
             << "controller: " << controller << cmdline << "\n"
             << "load average before: " << kelos::bench::load_average() << "\n";
 
