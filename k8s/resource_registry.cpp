@@ -50,6 +50,16 @@ std::vector<resource_info> builtin_resources() {
     {"events.k8s.io", "v1", "Event", "events", "event", true, {"ev"}, {}, {}},
     {"batch", "v1", "Job", "jobs", "job", true, {}, {"all"}, {"status"}},
     {"coordination.k8s.io", "v1", "Lease", "leases", "lease", true, {}, {}, {}},
+    // Stored and served only (no Deployment controller): `kelos install` applies them.
+    {"apps", "v1", "Deployment", "deployments", "deployment", true, {"deploy"}, {"all"},
+     {"status"}},
+    {"rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", "clusterrole", false, {},
+     {}, {}},
+    {"rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings",
+     "clusterrolebinding", false, {}, {}, {}},
+    {"rbac.authorization.k8s.io", "v1", "Role", "roles", "role", true, {}, {}, {}},
+    {"rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", "rolebinding", true, {},
+     {}, {}},
     {"apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions",
      "customresourcedefinition", false, {"crd", "crds"}, {"api-extensions"}, {"status"}},
   };

@@ -51,7 +51,8 @@ struct resource_info {
 class resource_registry {
 public:
   /// A registry holding the built-in kinds (namespaces, pods, secrets, configmaps,
-  /// serviceaccounts, events, jobs, leases, CRDs) and the four Kelos kinds.
+  /// serviceaccounts, events, jobs, leases, deployments, the four RBAC kinds, CRDs) and
+  /// the four Kelos kinds.
   static resource_registry with_builtins();
 
   /// Adds or replaces (same group, version and plural) a resource.

@@ -516,6 +516,30 @@ struct object_store::impl {
 
   // --- built-in defaults ------------------------------------------------------------------
 
+  // apps/v1 defaults (SetDefaults_Deployment), on every write as upstream.
+  static void deployment_defaults(json& obj) {
+    json& spec = obj["spec"];
+    if (!spec.is_object())
+      spec = json::object();
+    for (auto [k, v] : {std::pair{"replicas", 1}, std::pair{"revisionHistoryLimit", 10},
+                        std::pair{"progressDeadlineSeconds", 600}})
+      if (!spec.contains(k) || spec[k].is_null())
+        spec[k] = v;
+    json& strategy = spec["strategy"];
+    if (!strategy.is_object())
+      strategy = json::object();
+    if (k8s::get_string(strategy, "type").empty())
+      strategy["type"] = "RollingUpdate";
+    if (strategy["type"] == "RollingUpdate") {
+      json& rolling = strategy["rollingUpdate"];
+      if (!rolling.is_object())
+        rolling = json::object();
+      for (const char* k : {"maxUnavailable", "maxSurge"})
+        if (!rolling.contains(k) || rolling[k].is_null())
+          rolling[k] = "25%";
+    }
+  }
+
   void builtin_defaults(const collection& c, json& obj, bool creating) {
     const auto& info = c.info;
     if (info.group.empty() && info.plural == "secrets") {
@@ -533,6 +557,8 @@ struct object_store::impl {
       if (k8s::get_string(obj, "type").empty())
         obj["type"] = "Opaque";
     }
+    if (info.group == "apps" && info.plural == "deployments")
+      deployment_defaults(obj);
     if (!creating)
       return;
     if (info.group.empty() && info.plural == "namespaces") {

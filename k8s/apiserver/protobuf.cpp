@@ -242,6 +242,31 @@ const message_desc event_desc{
      {14, "reportingComponent", ftype::string},
      {15, "reportingInstance", ftype::string}}};
 
+// rbac.authorization.k8s.io/v1 (k8s.io/api/rbac/v1/generated.proto); aggregationRule skipped.
+const message_desc policy_rule_desc{"PolicyRule",
+                                    {{1, "verbs", ftype::string, true},
+                                     {2, "apiGroups", ftype::string, true},
+                                     {3, "resources", ftype::string, true},
+                                     {4, "resourceNames", ftype::string, true},
+                                     {5, "nonResourceURLs", ftype::string, true}}};
+const message_desc role_desc{"Role",
+                             {{1, "metadata", ftype::message, false, false, &object_meta_desc},
+                              {2, "rules", ftype::message, true, true, &policy_rule_desc}}};
+const message_desc subject_desc{"Subject",
+                                {{1, "kind", ftype::string, false, false},
+                                 {2, "apiGroup", ftype::string},
+                                 {3, "name", ftype::string, false, false},
+                                 {4, "namespace", ftype::string}}};
+const message_desc role_ref_desc{"RoleRef",
+                                 {{1, "apiGroup", ftype::string, false, false},
+                                  {2, "kind", ftype::string, false, false},
+                                  {3, "name", ftype::string, false, false}}};
+const message_desc role_binding_desc{
+    "RoleBinding",
+    {{1, "metadata", ftype::message, false, false, &object_meta_desc},
+     {2, "subjects", ftype::message, true, true, &subject_desc},
+     {3, "roleRef", ftype::message, false, false, &role_ref_desc}}};
+
 const message_desc* desc_for(std::string_view api_version, std::string_view kind) {
   if (api_version == "v1") {
     if (kind == "Secret")
@@ -257,6 +282,12 @@ const message_desc* desc_for(std::string_view api_version, std::string_view kind
   }
   if (api_version == "coordination.k8s.io/v1" && kind == "Lease")
     return &lease_desc;
+  if (api_version == "rbac.authorization.k8s.io/v1") {
+    if (kind == "Role" || kind == "ClusterRole")
+      return &role_desc;
+    if (kind == "RoleBinding" || kind == "ClusterRoleBinding")
+      return &role_binding_desc;
+  }
   return nullptr;
 }
 

@@ -34,7 +34,8 @@ bool has_protobuf_magic(std::string_view body) noexcept;
 expected<protobuf_envelope> decode_protobuf_envelope(std::string_view body);
 
 /// True for the kinds `decode_protobuf_object` understands: v1 Secret, ConfigMap, Namespace,
-/// ServiceAccount, Event and coordination.k8s.io/v1 Lease.
+/// ServiceAccount, Event, coordination.k8s.io/v1 Lease and the rbac.authorization.k8s.io/v1
+/// Role, ClusterRole, RoleBinding and ClusterRoleBinding.
 bool protobuf_kind_supported(std::string_view api_version, std::string_view kind) noexcept;
 
 /// Decodes a protobuf request body (magic + envelope + object) into the JSON the client

@@ -342,6 +342,28 @@ std::string pod_ready(const k8s::json& pod) {
 
 int64_t pod_restarts(const k8s::json& pod) { return summarize_pod(pod).restarts; }
 
+namespace {
+
+// The wide cells of a pod-template owner (Job, Deployment): Containers, Images, Selector.
+void append_template_cells(std::vector<k8s::json>& cells, const k8s::json& spec) {
+  std::vector<std::string> names, images;
+  const json& containers = field(field(field(spec, "template"), "spec"), "containers");
+  if (containers.is_array())
+    for (auto& c : containers) {
+      names.push_back(str(c, "name"));
+      images.push_back(str(c, "image"));
+    }
+  std::vector<std::string> selector;
+  const json& labels = field(field(spec, "selector"), "matchLabels");
+  if (labels.is_object())
+    for (auto& [k, v] : labels.items())
+      selector.push_back(k + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
+  cells.insert(cells.end(), {join(names, ","), join(images, ","),
+                             selector.empty() ? "<none>" : join(selector, ",")});
+}
+
+} // namespace
+
 std::vector<printer_column> table_columns(const served_resource& r) {
   std::vector<printer_column> cols;
   if (r.from_crd) {
@@ -384,6 +406,24 @@ std::vector<printer_column> table_columns(const served_resource& r) {
     cols.push_back(col("Containers", "string", "Names of each container in the template.", 1));
     cols.push_back(col("Images", "string", "Images referenced by each container in the template.", 1));
     cols.push_back(col("Selector", "string", "A label query over pods that should match the pod count.", 1));
+  } else if (is(r, "apps", "Deployment")) {
+    cols.push_back(col("Ready", "string", "Number of the pod with ready state"));
+    cols.push_back(col("Up-to-date", "string", "Total number of non-terminated pods targeted by this deployment that have the desired template spec."));
+    cols.push_back(col("Available", "string", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."));
+    cols.push_back(col("Age", "string", age_description));
+    cols.push_back(col("Containers", "string", "Names of each container in the template.", 1));
+    cols.push_back(col("Images", "string", "Images referenced by each container in the template.", 1));
+    cols.push_back(col("Selector", "string", "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.", 1));
+  } else if (is(r, "rbac.authorization.k8s.io", "Role")
+             || is(r, "rbac.authorization.k8s.io", "ClusterRole")) {
+    cols.push_back(col("Created At", "date", age_description));
+  } else if (is(r, "rbac.authorization.k8s.io", "RoleBinding")
+             || is(r, "rbac.authorization.k8s.io", "ClusterRoleBinding")) {
+    cols.push_back(col("Role", "string", "RoleRef is the reference to the role this binding refers to."));
+    cols.push_back(col("Age", "string", age_description));
+    cols.push_back(col("Users", "string", "Users in the binding", 1));
+    cols.push_back(col("Groups", "string", "Groups in the binding", 1));
+    cols.push_back(col("ServiceAccounts", "string", "ServiceAccounts in the binding", 1));
   } else if (is(r, "", "Namespace")) {
     cols.push_back(col("Status", "string", "The status of the namespace"));
     cols.push_back(col("Age", "string", age_description));
@@ -471,21 +511,37 @@ std::vector<k8s::json> table_cells(const served_resource& r, const k8s::json& ob
       auto end = k8s::parse_time(str(status, "completionTime"));
       duration = human_duration((end ? *end : now) - *start);
     }
-    std::vector<std::string> names, images;
-    const json& containers = field(field(field(spec, "template"), "spec"), "containers");
-    if (containers.is_array())
-      for (auto& c : containers) {
-        names.push_back(str(c, "name"));
-        images.push_back(str(c, "image"));
+    cells.insert(cells.end(), {state, completions, duration, creation_age(obj, now)});
+    append_template_cells(cells, spec);
+  } else if (is(r, "apps", "Deployment")) {
+    auto count = [&](const char* key) { return k8s::get_int(status, key, 0); };
+    auto desired = spec.contains("replicas") ? k8s::get_int(spec, "replicas", 0) : 1;
+    cells.insert(cells.end(),
+                 {std::to_string(count("readyReplicas")) + "/" + std::to_string(desired),
+                  json(count("updatedReplicas")), json(count("availableReplicas")),
+                  creation_age(obj, now)});
+    append_template_cells(cells, spec);
+  } else if (is(r, "rbac.authorization.k8s.io", "Role")
+             || is(r, "rbac.authorization.k8s.io", "ClusterRole")) {
+    cells.push_back(str(meta, "creationTimestamp"));
+  } else if (is(r, "rbac.authorization.k8s.io", "RoleBinding")
+             || is(r, "rbac.authorization.k8s.io", "ClusterRoleBinding")) {
+    const json& role_ref = field(obj, "roleRef");
+    std::vector<std::string> users, groups, accounts;
+    const json& subjects = field(obj, "subjects");
+    if (subjects.is_array())
+      for (auto& s : subjects) {
+        auto kind = str(s, "kind");
+        if (kind == "User")
+          users.push_back(str(s, "name"));
+        else if (kind == "Group")
+          groups.push_back(str(s, "name"));
+        else if (kind == "ServiceAccount")
+          accounts.push_back(str(s, "namespace") + "/" + str(s, "name"));
       }
-    std::vector<std::string> selector;
-    const json& labels = field(field(spec, "selector"), "matchLabels");
-    if (labels.is_object())
-      for (auto& [k, v] : labels.items())
-        selector.push_back(k + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
-    cells.insert(cells.end(), {state, completions, duration, creation_age(obj, now),
-                               join(names, ","), join(images, ","),
-                               selector.empty() ? "<none>" : join(selector, ",")});
+    cells.insert(cells.end(), {str(role_ref, "kind") + "/" + str(role_ref, "name"),
+                               creation_age(obj, now), join(users, ", "), join(groups, ", "),
+                               join(accounts, ", ")});
   } else if (is(r, "", "Namespace")) {
     auto phase = str(status, "phase");
     cells.insert(cells.end(), {phase.empty() ? "Active" : phase, creation_age(obj, now)});

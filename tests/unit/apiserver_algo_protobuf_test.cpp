@@ -150,6 +150,35 @@ TEST(Protobuf, ServiceAccountAndEvent) {
   EXPECT_FALSE(e->contains("eventTime"));
 }
 
+TEST(Protobuf, RbacKindsFromKubectlCreate) {
+  pb rule;
+  rule.str(1, "get").str(1, "list").str(2, "").str(3, "pods").str(3, "pods/log");
+  pb role;
+  role.msg(1, pb{}.str(1, "reader")).msg(2, rule);
+  for (const char* kind : {"ClusterRole", "Role"}) {
+    auto obj = api::decode_protobuf_object(envelope("rbac.authorization.k8s.io/v1", kind, role));
+    ASSERT_TRUE(obj) << kind << ": " << obj.error().message;
+    EXPECT_EQ((*obj)["kind"], kind);
+    EXPECT_EQ((*obj)["rules"], json::parse(R"([{"verbs":["get","list"],"apiGroups":[""],
+        "resources":["pods","pods/log"]}])")) << kind;
+  }
+  pb binding;
+  binding.msg(1, pb{}.str(1, "b").str(3, "kelos-system"))
+      .msg(2, pb{}.str(1, "ServiceAccount").str(3, "kelos-controller").str(4, "kelos-system"))
+      .msg(2, pb{}.str(1, "User").str(2, "rbac.authorization.k8s.io").str(3, "alice"))
+      .msg(3, pb{}.str(1, "rbac.authorization.k8s.io").str(2, "ClusterRole").str(3, "reader"));
+  for (const char* kind : {"ClusterRoleBinding", "RoleBinding"}) {
+    auto obj = api::decode_protobuf_object(envelope("rbac.authorization.k8s.io/v1", kind, binding));
+    ASSERT_TRUE(obj) << kind << ": " << obj.error().message;
+    EXPECT_EQ((*obj)["subjects"], json::parse(R"([
+        {"kind":"ServiceAccount","name":"kelos-controller","namespace":"kelos-system"},
+        {"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"alice"}])")) << kind;
+    EXPECT_EQ((*obj)["roleRef"], json::parse(R"({"apiGroup":"rbac.authorization.k8s.io",
+        "kind":"ClusterRole","name":"reader"})")) << kind;
+  }
+  EXPECT_TRUE(api::protobuf_kind_supported("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"));
+}
+
 TEST(Protobuf, UnknownFieldsAreSkipped) {
   pb secret;
   secret.msg(1, pb{}.str(1, "s").varint(99, 7).fixed32(98, 1).fixed64(97, 2))

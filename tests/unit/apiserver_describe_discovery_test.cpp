@@ -41,6 +41,7 @@ TEST(Discovery, ApiGroupListHasEveryGroupWithPreferredVersion) {
   for (auto& g : list["groups"])
     names.push_back(g["name"]);
   EXPECT_EQ(names, (std::vector<std::string>{"events.k8s.io", "batch", "coordination.k8s.io",
+                                             "apps", "rbac.authorization.k8s.io",
                                              "apiextensions.k8s.io", "kelos.dev", "example.com"}));
   auto* batch = find_named(list["groups"], "name", "batch");
   ASSERT_TRUE(batch);
@@ -178,7 +179,7 @@ TEST(Discovery, AggregatedApisListsGroupsAndVersionsByPriority) {
   auto doc = aggregated_discovery(served_with_kelos(), false, discovery_format::aggregated_v2beta1);
   EXPECT_EQ(doc["apiVersion"], "apidiscovery.k8s.io/v2beta1");
   auto& items = doc["items"];
-  ASSERT_EQ(items.size(), 6u);
+  ASSERT_EQ(items.size(), 8u);
   for (auto& item : items)
     EXPECT_NE(item["metadata"]["name"], "");
   const json* example = nullptr;

@@ -241,6 +241,46 @@ TEST(Table, JobColumns) {
   EXPECT_EQ(failed[3], "");
 }
 
+TEST(Table, DeploymentColumns) {
+  auto r = builtin("apps", "Deployment");
+  EXPECT_EQ(column_names(r), (std::vector<std::string>{"Name", "Ready", "Up-to-date", "Available",
+                                                       "Age", "Containers", "Images", "Selector"}));
+  auto d = json::parse(R"({"metadata":{"name":"kelos-controller-manager","creationTimestamp":"2026-11-23T11:50:00Z"},
+    "spec":{"replicas":2,"selector":{"matchLabels":{"app":"kelos"}},
+            "template":{"spec":{"containers":[{"name":"manager","image":"img:1"}]}}},
+    "status":{"readyReplicas":1,"updatedReplicas":2,"availableReplicas":1}})");
+  EXPECT_EQ(json(table_cells(r, d, now_ts)),
+            json::parse(R"(["kelos-controller-manager","1/2",2,1,"10m","manager","img:1","app=kelos"])"));
+  // No controller fills the status: nothing ready; replicas defaults to 1.
+  d.erase("status");
+  d["spec"].erase("replicas");
+  auto cells = table_cells(r, d, now_ts);
+  EXPECT_EQ(cells[1], "0/1");
+  EXPECT_EQ(cells[2], 0);
+}
+
+TEST(Table, RbacColumns) {
+  for (const char* kind : {"ClusterRole", "Role"}) {
+    auto r = builtin("rbac.authorization.k8s.io", kind);
+    EXPECT_EQ(column_names(r), (std::vector<std::string>{"Name", "Created At"})) << kind;
+    auto role = json::parse(R"({"metadata":{"name":"kelos-controller-role","creationTimestamp":"2026-11-23T11:00:00Z"}})");
+    EXPECT_EQ(json(table_cells(r, role, now_ts)),
+              json::parse(R"(["kelos-controller-role","2026-11-23T11:00:00Z"])"));
+  }
+  auto binding = json::parse(R"({"metadata":{"name":"b","creationTimestamp":"2026-11-23T11:59:00Z"},
+    "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"kelos-controller-role"},
+    "subjects":[{"kind":"ServiceAccount","name":"kelos-controller","namespace":"kelos-system"},
+                {"kind":"User","name":"alice"},{"kind":"Group","name":"devs"},{"kind":"User","name":"bob"}]})");
+  for (const char* kind : {"ClusterRoleBinding", "RoleBinding"}) {
+    auto r = builtin("rbac.authorization.k8s.io", kind);
+    EXPECT_EQ(column_names(r), (std::vector<std::string>{"Name", "Role", "Age", "Users", "Groups",
+                                                         "ServiceAccounts"})) << kind;
+    EXPECT_EQ(json(table_cells(r, binding, now_ts)),
+              json::parse(R"(["b","ClusterRole/kelos-controller-role","60s","alice, bob","devs",
+                              "kelos-system/kelos-controller"])")) << kind;
+  }
+}
+
 TEST(Table, OtherBuiltins) {
   auto ns = json::parse(R"({"metadata":{"name":"default","creationTimestamp":"2026-11-23T11:00:00Z"},
                             "status":{"phase":"Terminating"}})");

@@ -246,6 +246,53 @@ TEST_F(StoreTest, BuiltinDefaults) {
   EXPECT_EQ(ns["status"]["phase"], "Active");
 }
 
+TEST_F(StoreTest, DeploymentDefaultsStatusAndGeneration) {
+  json in = json::parse(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},
+    "spec":{"selector":{"matchLabels":{"app":"d"}},
+            "template":{"metadata":{"labels":{"app":"d"}},"spec":{"containers":[{"name":"c","image":"i"}]}}},
+    "status":{"readyReplicas":3}})");
+  json d = create("deployments", in);
+  EXPECT_FALSE(d.contains("status")) << "create drops status";
+  EXPECT_EQ(d["metadata"]["generation"], 1);
+  EXPECT_EQ(d["spec"]["replicas"], 1);
+  EXPECT_EQ(d["spec"]["revisionHistoryLimit"], 10);
+  EXPECT_EQ(d["spec"]["progressDeadlineSeconds"], 600);
+  EXPECT_EQ(d["spec"]["strategy"], json::parse(R"({"type":"RollingUpdate",
+    "rollingUpdate":{"maxUnavailable":"25%","maxSurge":"25%"}})"));
+
+  // An update that leaves defaulted fields out gets them again: no spurious generation bump.
+  json same = in;
+  same["metadata"] = d["metadata"];
+  auto u = store.update(res("deployments"), "default", "d", same);
+  ASSERT_TRUE(u) << u.error().message;
+  EXPECT_EQ((*u->object)["metadata"]["generation"], 1);
+  EXPECT_EQ((*u->object)["spec"]["replicas"], 1);
+
+  json st = *u->object;
+  st["status"] = {{"readyReplicas", 1}};
+  auto s = store.update(res("deployments"), "default", "d", st, {false, "", "status"});
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ((*s->object)["status"]["readyReplicas"], 1);
+  EXPECT_EQ((*s->object)["metadata"]["generation"], 1);
+
+  json scaled = *s->object;
+  scaled["spec"]["replicas"] = 3;
+  scaled["status"] = json::object();
+  auto g = store.update(res("deployments"), "default", "d", scaled);
+  ASSERT_TRUE(g);
+  EXPECT_EQ((*g->object)["metadata"]["generation"], 2);
+  EXPECT_EQ((*g->object)["status"]["readyReplicas"], 1) << "main endpoint ignores status";
+
+  json role = create("clusterroles", {{"apiVersion", "rbac.authorization.k8s.io/v1"},
+                                      {"kind", "ClusterRole"},
+                                      {"metadata", {{"name", "r"}}},
+                                      {"rules", json::parse(R"([{"apiGroups":[""],"resources":["pods"],
+                                                               "verbs":["get"]}])")}},
+                     "");
+  EXPECT_FALSE(role["metadata"].contains("namespace")) << "cluster-scoped";
+  EXPECT_EQ(role["rules"][0]["verbs"], json::array({"get"}));
+}
+
 TEST_F(StoreTest, FinalizersHoldDeletion) {
   json in = task("t");
   in["metadata"]["finalizers"] = {"kelos.dev/finalizer"};

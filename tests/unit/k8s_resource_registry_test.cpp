@@ -33,6 +33,42 @@ TEST(ResourceRegistry, LooksUpNamesAsKubectlDoes) {
   EXPECT_EQ(reg.lookup("tasks.batch"), nullptr);
 }
 
+TEST(ResourceRegistry, ServesTheKindsKelosInstallApplies) {
+  auto reg = resource_registry::with_builtins();
+  struct row {
+    const char* name;
+    const char* api_version;
+    const char* kind;
+    bool namespaced;
+    const char* path;
+  };
+  for (auto& r : std::vector<row>{
+         {"deploy", "apps/v1", "Deployment", true, "/apis/apps/v1/namespaces/ns/deployments/x"},
+         {"deployments.apps", "apps/v1", "Deployment", true, "/apis/apps/v1/namespaces/ns/deployments/x"},
+         {"clusterrole", "rbac.authorization.k8s.io/v1", "ClusterRole", false,
+          "/apis/rbac.authorization.k8s.io/v1/clusterroles/x"},
+         {"clusterrolebindings", "rbac.authorization.k8s.io/v1", "ClusterRoleBinding", false,
+          "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/x"},
+         {"Role", "rbac.authorization.k8s.io/v1", "Role", true,
+          "/apis/rbac.authorization.k8s.io/v1/namespaces/ns/roles/x"},
+         {"rolebinding", "rbac.authorization.k8s.io/v1", "RoleBinding", true,
+          "/apis/rbac.authorization.k8s.io/v1/namespaces/ns/rolebindings/x"},
+       }) {
+    auto* info = reg.lookup(r.name);
+    ASSERT_NE(info, nullptr) << r.name;
+    EXPECT_EQ(info->api_version(), r.api_version) << r.name;
+    EXPECT_EQ(info->kind, r.kind) << r.name;
+    EXPECT_EQ(info->namespaced, r.namespaced) << r.name;
+    EXPECT_EQ(info->object_path("ns", "x"), r.path) << r.name;
+    EXPECT_EQ(reg.by_kind(r.api_version, r.kind), info) << r.name;
+  }
+  auto* deploy = reg.lookup("deploy");
+  EXPECT_EQ(deploy->categories, std::vector<std::string>{"all"});
+  EXPECT_TRUE(deploy->has_subresource("status"));
+  EXPECT_TRUE(reg.lookup("clusterrole")->short_names.empty());
+  EXPECT_TRUE(reg.lookup("clusterrole")->categories.empty());
+}
+
 TEST(ResourceRegistry, AddsReplacesAndRemovesCustomResources) {
   resource_registry reg;
   reg.add({"example.com", "v1", "Widget", "widgets", "widget", true, {"wd"}, {}, {}});
