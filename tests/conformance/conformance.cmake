@@ -4,7 +4,7 @@
 if(TARGET kelos-apiserver)
   set(KELOS_CONFORMANCE_PY /usr/bin/python3)
   set(kelos_conformance_kubectl crud apply_unchanged watch wait wait_gone secrets
-      server_side_apply selectors finalizers bad_input tls degraded durability multi_version graceful_stop)
+      server_side_apply builtin_kinds selectors finalizers bad_input tls degraded durability multi_version graceful_stop)
   foreach(scenario ${kelos_conformance_kubectl})
     add_test(NAME conformance.kubectl.${scenario}
       COMMAND ${KELOS_CONFORMANCE_PY} ${CMAKE_CURRENT_LIST_DIR}/kubectl_scenarios.py

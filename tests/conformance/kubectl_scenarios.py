@@ -351,6 +351,90 @@ def server_side_apply(srv):
     check(out.strip() == "configmap/cfg serverside-applied", out)
 
 
+BUILTINS = os.path.join(FIXTURES, "builtin-kinds.yaml")
+BUILTIN_OBJECTS = ["deployment.apps/web", "clusterrole.rbac.authorization.k8s.io/web-reader",
+                   "clusterrolebinding.rbac.authorization.k8s.io/web-reader",
+                   "role.rbac.authorization.k8s.io/leases", "rolebinding.rbac.authorization.k8s.io/leases"]
+
+
+# The apps/v1 and RBAC kinds `kelos install` applies: discovery, create/get/apply/delete,
+# tables, strategic merge of Deployment containers, generation and /status.
+def builtin_kinds(srv):
+    _, out, _ = srv.kubectl("api-resources", "--api-group=apps", "--no-headers")
+    check(out.split() == ["deployments", "deploy", "apps/v1", "true", "Deployment"], out)
+    _, out, _ = srv.kubectl("api-resources", "--api-group=rbac.authorization.k8s.io", "--no-headers")
+    rows = sorted(tuple(line.split()) for line in out.splitlines())
+    check(rows == [("clusterrolebindings", "rbac.authorization.k8s.io/v1", "false", "ClusterRoleBinding"),
+                   ("clusterroles", "rbac.authorization.k8s.io/v1", "false", "ClusterRole"),
+                   ("rolebindings", "rbac.authorization.k8s.io/v1", "true", "RoleBinding"),
+                   ("roles", "rbac.authorization.k8s.io/v1", "true", "Role")], out)
+
+    _, out, _ = srv.kubectl("create", "-f", BUILTINS)
+    check(out.split() == [o for name in BUILTIN_OBJECTS for o in (name, "created")], out)
+    _, out, _ = srv.kubectl("get", "deploy")
+    lines = out.splitlines()
+    check(lines[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], out)
+    check(lines[1].split()[:4] == ["web", "0/2", "0", "0"], out)
+    _, out, _ = srv.kubectl("get", "all", "--no-headers")
+    check("deployment.apps/web" in out, out)
+    _, out, _ = srv.kubectl("get", "clusterrole", "web-reader", "-o", "yaml")
+    check("kind: ClusterRole" in out and "- pods/log" in out, out)
+    _, out, _ = srv.kubectl("get", "roles,rolebindings", "-o", "wide")
+    check("role.rbac.authorization.k8s.io/leases" in out and "Role/leases" in out and "alice" in out, out)
+    d = get_json(srv, "deploy", "web")
+    check(d["metadata"]["generation"] == 1 and d["spec"]["strategy"]["type"] == "RollingUpdate", d)
+
+    # A controller would report progress through /status; the table shows it.
+    srv.kubectl("patch", "deploy", "web", "--subresource=status", "--type=merge",
+                "-p", '{"status":{"replicas":2,"readyReplicas":1,"updatedReplicas":2,"availableReplicas":1}}')
+    _, out, _ = srv.kubectl("get", "deploy", "web", "--no-headers")
+    check(out.split()[:4] == ["web", "1/2", "2", "1"], out)
+    check(get_json(srv, "deploy", "web")["metadata"]["generation"] == 1, "status bumped generation")
+
+    # Strategic merge: containers merge by name.
+    srv.kubectl("patch", "deploy", "web", "-p",
+                '{"spec":{"template":{"spec":{"containers":[{"name":"main","image":"nginx:2"}]}}}}')
+    d = get_json(srv, "deploy", "web")
+    check([(c["name"], c["image"]) for c in d["spec"]["template"]["spec"]["containers"]]
+          == [("main", "nginx:2"), ("sidecar", "busybox:1")], d["spec"])
+    check(d["metadata"]["generation"] == 2, d["metadata"])
+
+    # Delete and apply (client-side, then changed, then server-side).
+    _, out, _ = srv.kubectl("delete", "-f", BUILTINS)
+    deleted = ['%s "%s" deleted' % tuple(name.split("/")) for name in BUILTIN_OBJECTS]
+    check(out.splitlines() == deleted, out)
+    rc, _, err = srv.kubectl("get", "deploy", "web", ok=False)
+    check(rc != 0 and 'deployments.apps "web" not found' in err, err)
+    _, out, err = srv.kubectl("apply", "-f", BUILTINS)
+    check(out.split() == [o for name in BUILTIN_OBJECTS for o in (name, "created")] and not err, out + err)
+    changed = open(BUILTINS).read().replace("image: busybox:1", "image: busybox:2").replace(
+        "verbs: [get, list, watch]", "verbs: [get, list]")
+    _, out, err = srv.kubectl("apply", "-f", "-", stdin=changed)
+    check("deployment.apps/web configured" in out and "web-reader configured" in out
+          and "rolebinding.rbac.authorization.k8s.io/leases unchanged" in out and not err, out + err)
+    d = get_json(srv, "deploy", "web")
+    check([(c["name"], c["image"]) for c in d["spec"]["template"]["spec"]["containers"]]
+          == [("main", "nginx:1"), ("sidecar", "busybox:2")] and d["metadata"]["generation"] == 2, d)
+    check(get_json(srv, "clusterrole", "web-reader")["rules"][0]["verbs"] == ["get", "list"], "rules")
+    _, out, err = srv.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", stdin=changed)
+    check(out.split() == [o for name in BUILTIN_OBJECTS for o in (name, "serverside-applied")], out + err)
+    check(get_json(srv, "deploy", "web")["metadata"]["generation"] == 2, "no-op apply bumped generation")
+    srv.kubectl("delete", "-f", BUILTINS)
+
+    # Imperative creates (protobuf bodies on kubectl >= 1.32).
+    _, out, _ = srv.kubectl("create", "clusterrole", "pod-reader", "--verb=get,list", "--resource=pods")
+    check(out.strip() == "clusterrole.rbac.authorization.k8s.io/pod-reader created", out)
+    _, out, _ = srv.kubectl("create", "rolebinding", "pod-reader", "--clusterrole=pod-reader",
+                            "--serviceaccount=default:default")
+    check(out.strip() == "rolebinding.rbac.authorization.k8s.io/pod-reader created", out)
+    check(get_json(srv, "clusterrole", "pod-reader")["rules"]
+          == [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}], "clusterrole rules")
+    rb = get_json(srv, "rolebinding", "pod-reader")
+    check(rb["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "pod-reader"}
+          and rb["subjects"] == [{"kind": "ServiceAccount", "name": "default", "namespace": "default"}], rb)
+    srv.kubectl("delete", "rolebinding/pod-reader", "clusterrole/pod-reader")
+
+
 # (i) label and field selectors, pagination.
 def selectors(srv):
     for i, (app, tier) in enumerate([("demo", "web"), ("demo", "db"), ("other", "web"), ("none", "")]):
@@ -618,6 +702,7 @@ SCENARIOS = {
     "secrets": secrets,
     "minor_matrix": minor_matrix,
     "server_side_apply": server_side_apply,
+    "builtin_kinds": builtin_kinds,
     "selectors": selectors,
     "finalizers": finalizers,
     "bad_input": bad_input,

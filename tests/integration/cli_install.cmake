@@ -1,5 +1,5 @@
 # `kelos install` / `kelos uninstall` as a subprocess against kelos-apiserver (kubectl checks
-# the result; stand-in CRDs for the apps/v1 and RBAC kinds the server does not serve).
+# the result; the server serves the apps/v1 and RBAC kinds install.yaml applies).
 if(TARGET kelos-apiserver AND TARGET kelos)
   foreach(scenario install uninstall dryrun)
     add_test(NAME integration.cli.install.${scenario}

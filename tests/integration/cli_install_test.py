@@ -1,107 +1,23 @@
 """`kelos install` / `kelos uninstall` against kelos-apiserver (seed §8.2 install_test.go, issue 7 §2):
-the real `kelos` binary as a subprocess, kubectl to check.
-
-kelos-apiserver serves neither apps/v1 nor rbac.authorization.k8s.io. The RBAC kinds get
-schemaless stand-in CRDs (install_standin_crds.yaml). A CRD cannot live in the group `apps`
-(it needs a dot), so Deployments are stored as `apps.kelos-standin.test` objects behind a
-small HTTP proxy that renames that group to `apps` in both directions; kelos and kubectl talk
-to the proxy. Remove the stand-ins once the server serves these kinds.
+the real `kelos` binary as a subprocess, kubectl to check. kelos-apiserver serves apps/v1
+Deployments and the rbac.authorization.k8s.io/v1 kinds itself (stored only: no Deployment
+controller runs pods), so both talk to it directly.
 
 Run one scenario:
   /usr/bin/python3 cli_install_test.py --binary APISERVER --kelos KELOS --scenario NAME
 """
 import argparse
-import http.client
 import json
 import os
-import re
 import sys
-import threading
 import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import cli_verbs_test as verbs  # its kelos() and golden(); it also puts tests/conformance on sys.path
 from cli_verbs_test import ROOT, check, golden, kelos
 from harness import Server, wait_until  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-STANDINS = os.path.join(HERE, "install_standin_crds.yaml")
 INSTALL_YAML = os.path.join(ROOT, "deploy", "install.yaml")
-STANDIN_GROUP = b"apps.kelos-standin.test"
 CRD_NAMES = ["agentconfigs.kelos.dev", "tasks.kelos.dev", "taskspawners.kelos.dev", "workspaces.kelos.dev"]
-
-
-class GroupProxy:
-    """Forwards HTTP to the API server, renaming the stand-in group to `apps` in answers and
-    `apps` to the stand-in group in paths and bodies. Protobuf is refused in Accept headers so
-    every answer is text the rename cannot corrupt. It does not stream (no watches)."""
-
-    def __init__(self, upstream_port):
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _forward(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                body = re.sub(rb"\bapps/v1\b", STANDIN_GROUP + b"/v1", body)
-                path = self.path.replace("/apis/apps/", "/apis/" + STANDIN_GROUP.decode() + "/")
-                if path.rstrip("/") == "/apis/apps":
-                    path = "/apis/" + STANDIN_GROUP.decode()
-                headers = {k: v for k, v in self.headers.items()
-                           if k.lower() not in ("host", "content-length", "accept-encoding", "connection")}
-                accept = headers.get("Accept") or headers.get("accept")
-                if accept and "protobuf" in accept:
-                    parts = [p for p in accept.split(",") if "protobuf" not in p]
-                    headers.pop("Accept", None)
-                    headers.pop("accept", None)
-                    headers["Accept"] = ",".join(parts) or "application/json"
-                conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=60)
-                try:
-                    conn.request(self.command, path, body=body or None, headers=headers)
-                    resp = conn.getresponse()
-                    data = resp.read()
-                finally:
-                    conn.close()
-                data = data.replace(STANDIN_GROUP, b"apps")
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
-                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
-
-        self.upstream_port = upstream_port
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def setup(srv):
-    """Stand-in CRDs on the real server, then kubeconfig pointed at the proxy."""
-    srv.kubectl("apply", "-f", STANDINS)
-    with open(STANDINS) as f:
-        names = re.findall(r"(?m)^  name: (\S+)$", f.read())
-    srv.kubectl("wait", "--for=condition=Established", *["crd/" + n for n in names], "--timeout=20s")
-    proxy = GroupProxy(srv.port)
-    with open(srv.kubeconfig) as f:
-        text = f.read()
-    with open(srv.kubeconfig, "w") as f:
-        f.write(text.replace("127.0.0.1:%d" % srv.port, "127.0.0.1:%d" % proxy.port))
-    srv.kubectl("api-resources")  # refresh kubectl's discovery cache through the proxy
-    return proxy
 
 
 def kget(srv, *args, ok=True):
@@ -161,108 +77,119 @@ def managers(obj):
 
 
 def scenario_install(srv):
-    proxy = setup(srv)
-    try:
-        _, out, _ = kelos(srv, "install")
-        check(out == INSTALL_OUT % "latest", out)
-        d = check_installed(srv)
-        c = d["spec"]["template"]["spec"]["containers"][0]
-        check(c["image"] == "ghcr.io/kelos-dev/kelos-controller:latest", c)
-        check(managers(d) == ["kelos"], d["metadata"].get("managedFields"))
-        check(d["metadata"]["managedFields"][0]["operation"] == "Apply", d["metadata"]["managedFields"])
-        # Idempotent: the same answer, the same object (kelos-apiserver refreshes the
-        # managedFields time of a no-op apply, so resourceVersion is not compared).
-        _, out, _ = kelos(srv, "install")
-        check(out == INSTALL_OUT % "latest", out)
-        d2 = deployment(srv)
-        check(d2["spec"] == d["spec"] and d2["metadata"]["generation"] == 1 and managers(d2) == ["kelos"],
-              "a second install changed the Deployment:\n%s" % json.dumps(d2, indent=1))
-        # --version pins every image tag of the controller manifest, never the CRDs.
-        _, out, _ = kelos(srv, "install", "--version", "v0.9.1", "--image-pull-policy", "IfNotPresent")
-        check(out == INSTALL_OUT % "v0.9.1", out)
-        c = deployment(srv)["spec"]["template"]["spec"]["containers"][0]
-        check(c["image"] == "ghcr.io/kelos-dev/kelos-controller:v0.9.1" and c["imagePullPolicy"] == "IfNotPresent", c)
-        check("--codex-image=ghcr.io/kelos-dev/codex:v0.9.1" in c["args"], c["args"])
-        check("--codex-image-pull-policy=IfNotPresent" in c["args"], c["args"])
-        check(not any(a.endswith(":latest") for a in c["args"]), c["args"])
-        # Bad flags fail before touching the cluster.
-        rc, _, err = kelos(srv, "install", "--image-pull-policy", "Sometimes", ok=False)
-        check(rc == 1 and 'invalid --image-pull-policy "Sometimes"' in err, err)
-        rc, _, err = kelos(srv, "install", "--bogus", ok=False)
-        check(rc == 2 and "--bogus" in err, err)
-    finally:
-        proxy.stop()
+    _, out, _ = kelos(srv, "install")
+    check(out == INSTALL_OUT % "latest", out)
+    d = check_installed(srv)
+    c = d["spec"]["template"]["spec"]["containers"][0]
+    check(c["image"] == "ghcr.io/kelos-dev/kelos-controller:latest", c)
+    check(managers(d) == ["kelos"], d["metadata"].get("managedFields"))
+    check(d["metadata"]["managedFields"][0]["operation"] == "Apply", d["metadata"]["managedFields"])
+    # Idempotent: the same answer, the same object (kelos-apiserver refreshes the
+    # managedFields time of a no-op apply, so resourceVersion is not compared).
+    _, out, _ = kelos(srv, "install")
+    check(out == INSTALL_OUT % "latest", out)
+    d2 = deployment(srv)
+    check(d2["spec"] == d["spec"] and d2["metadata"]["generation"] == 1 and managers(d2) == ["kelos"],
+          "a second install changed the Deployment:\n%s" % json.dumps(d2, indent=1))
+    # --version pins every image tag of the controller manifest, never the CRDs.
+    _, out, _ = kelos(srv, "install", "--version", "v0.9.1", "--image-pull-policy", "IfNotPresent")
+    check(out == INSTALL_OUT % "v0.9.1", out)
+    c = deployment(srv)["spec"]["template"]["spec"]["containers"][0]
+    check(c["image"] == "ghcr.io/kelos-dev/kelos-controller:v0.9.1" and c["imagePullPolicy"] == "IfNotPresent", c)
+    check("--codex-image=ghcr.io/kelos-dev/codex:v0.9.1" in c["args"], c["args"])
+    check("--codex-image-pull-policy=IfNotPresent" in c["args"], c["args"])
+    check(not any(a.endswith(":latest") for a in c["args"]), c["args"])
+    # Bad flags fail before touching the cluster.
+    rc, _, err = kelos(srv, "install", "--image-pull-policy", "Sometimes", ok=False)
+    check(rc == 1 and 'invalid --image-pull-policy "Sometimes"' in err, err)
+    rc, _, err = kelos(srv, "install", "--bogus", ok=False)
+    check(rc == 2 and "--bogus" in err, err)
 
 
 def scenario_uninstall(srv):
-    proxy = setup(srv)
-    try:
-        kelos(srv, "install")
-        srv.kubectl("apply", "-f", "-", stdin="""apiVersion: kelos.dev/v1alpha1
+    kelos(srv, "install")
+    srv.kubectl("apply", "-f", "-", stdin="""apiVersion: kelos.dev/v1alpha1
 kind: Task
 metadata: {name: t1, namespace: default}
 spec: {type: claude-code, prompt: hi, credentials: {type: api-key, secretRef: {name: s}}}
 """)
-        srv.kubectl("create", "namespace", "team")
-        srv.kubectl("apply", "-f", "-", stdin="""apiVersion: kelos.dev/v1alpha1
+    srv.kubectl("create", "namespace", "team")
+    srv.kubectl("apply", "-f", "-", stdin="""apiVersion: kelos.dev/v1alpha1
 kind: Task
 metadata: {name: t2, namespace: team, finalizers: [kelos.dev/finalizer]}
 spec: {type: claude-code, prompt: hi, credentials: {type: api-key, secretRef: {name: s}}}
 """)
-        # Refuses while Tasks exist, and leaves everything in place.
-        rc, out, err = kelos(srv, "uninstall", ok=False)
-        check(rc == 1 and "2 tasks" in err and "still exist" in err and "--force" in err, err)
-        check(deployment(srv) is not None and kget(srv, "crd", "tasks.kelos.dev") is not None, "uninstall removed things")
-        # Deleting one (no finalizer) still leaves the other.
-        srv.kubectl("delete", "task", "t1")
-        rc, _, err = kelos(srv, "uninstall", ok=False)
-        check(rc == 1 and "1 task (e.g. team/t2)" in err, err)
-        # --force deletes it; with no controller to release its finalizer, kelos removes it
-        # after --timeout, so the CRD is not left Terminating.
-        _, out, _ = kelos(srv, "uninstall", "--force", "--timeout", "2s")
-        check(out.startswith("Deleting 1 task (e.g. team/t2)\nRemoving the finalizers of 1 task") and
-              out.endswith(UNINSTALL_OUT), out)
-        check(kget(srv, "deployment", "kelos-controller-manager", "-n", "kelos-system", ok=False) is None, "deployment")
-        check(kget(srv, "clusterrole", "kelos-controller-role", ok=False) is None, "clusterrole")
-        wait_until(lambda: all(kget(srv, "crd", n, ok=False) is None for n in CRD_NAMES), what="CRDs gone")
-        # Idempotent.
-        _, out, _ = kelos(srv, "uninstall")
-        check(out == UNINSTALL_OUT, out)
-        # Install again after an uninstall, then uninstall with nothing left behind.
-        kelos(srv, "install")
-        check_installed(srv)
-        _, out, _ = kelos(srv, "uninstall")
-        check(out == UNINSTALL_OUT, out)
-    finally:
-        proxy.stop()
+    # Refuses while Tasks exist, and leaves everything in place.
+    rc, out, err = kelos(srv, "uninstall", ok=False)
+    check(rc == 1 and "2 tasks" in err and "still exist" in err and "--force" in err, err)
+    check(deployment(srv) is not None and kget(srv, "crd", "tasks.kelos.dev") is not None, "uninstall removed things")
+    # Deleting one (no finalizer) still leaves the other.
+    srv.kubectl("delete", "task", "t1")
+    rc, _, err = kelos(srv, "uninstall", ok=False)
+    check(rc == 1 and "1 task (e.g. team/t2)" in err, err)
+    # --force deletes it; with no controller to release its finalizer, kelos removes it
+    # after --timeout, so the CRD is not left Terminating.
+    _, out, _ = kelos(srv, "uninstall", "--force", "--timeout", "2s")
+    check(out.startswith("Deleting 1 task (e.g. team/t2)\nRemoving the finalizers of 1 task") and
+          out.endswith(UNINSTALL_OUT), out)
+    check(kget(srv, "deployment", "kelos-controller-manager", "-n", "kelos-system", ok=False) is None, "deployment")
+    check(kget(srv, "clusterrole", "kelos-controller-role", ok=False) is None, "clusterrole")
+    wait_until(lambda: all(kget(srv, "crd", n, ok=False) is None for n in CRD_NAMES), what="CRDs gone")
+    # Idempotent.
+    _, out, _ = kelos(srv, "uninstall")
+    check(out == UNINSTALL_OUT, out)
+    # Install again after an uninstall, then uninstall with nothing left behind.
+    kelos(srv, "install")
+    check_installed(srv)
+    _, out, _ = kelos(srv, "uninstall")
+    check(out == UNINSTALL_OUT, out)
 
 
 def scenario_dryrun(srv):
-    proxy = setup(srv)
-    try:
-        _, out, _ = kelos(srv, "install", "--dry-run")
-        with open(INSTALL_YAML) as f:
-            check(out == f.read(), "--dry-run prints deploy/install.yaml unchanged")
-        _, pinned, _ = kelos(srv, "install", "--dry-run", "--version", "v1.0.0", "--image-pull-policy", "Always")
-        golden("install-dry-run.yaml", pinned)
-        # Nothing was created.
-        check(kget(srv, "crd", "tasks.kelos.dev", ok=False) is None, "dry-run created CRDs")
-        # The printed manifests apply cleanly with kubectl (client-side apply, then server-side).
-        _, out, err = srv.kubectl("apply", "-f", "-", stdin=pinned)
-        check("deployment.apps/kelos-controller-manager created" in out and "Warning" not in err, out + err)
-        check("customresourcedefinition.apiextensions.k8s.io/tasks.kelos.dev created" in out, out)
-        _, out, _ = srv.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", stdin=pinned)
-        check("serverside-applied" in out, out)
-        # (polled: the proxy does not stream, so no `kubectl wait`)
-        wait_until(lambda: all(established(kget(srv, "crd", n)) for n in CRD_NAMES), what="CRDs Established")
-        d = deployment(srv)
-        check(d["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/kelos-dev/kelos-controller:v1.0.0", d)
-        # kelos install takes over what kubectl applied.
-        _, out, _ = kelos(srv, "install")
-        check(out == INSTALL_OUT % "latest", out)
-        check_installed(srv)
-    finally:
-        proxy.stop()
+    _, out, _ = kelos(srv, "install", "--dry-run")
+    with open(INSTALL_YAML) as f:
+        check(out == f.read(), "--dry-run prints deploy/install.yaml unchanged")
+    _, pinned, _ = kelos(srv, "install", "--dry-run", "--version", "v1.0.0", "--image-pull-policy", "Always")
+    golden("install-dry-run.yaml", pinned)
+    # Nothing was created.
+    check(kget(srv, "crd", "tasks.kelos.dev", ok=False) is None, "dry-run created CRDs")
+    # The printed manifests apply cleanly with kubectl (client-side apply, then server-side).
+    _, out, err = srv.kubectl("apply", "-f", "-", stdin=pinned)
+    check("Warning" not in err, err)
+    for created in ("deployment.apps/kelos-controller-manager",
+                    "customresourcedefinition.apiextensions.k8s.io/tasks.kelos.dev",
+                    "clusterrole.rbac.authorization.k8s.io/kelos-controller-role",
+                    "clusterrolebinding.rbac.authorization.k8s.io/kelos-controller-rolebinding",
+                    "role.rbac.authorization.k8s.io/kelos-leader-election-role",
+                    "rolebinding.rbac.authorization.k8s.io/kelos-leader-election-rolebinding"):
+        check(created + " created" in out, out)
+    # Applied again unchanged (a strategic merge patch computed by kubectl for the built-ins).
+    _, out, err = srv.kubectl("apply", "-f", "-", stdin=pinned)
+    check("deployment.apps/kelos-controller-manager unchanged" in out and "Warning" not in err, out + err)
+    check(" configured" not in out, out)
+    check(deployment(srv)["metadata"]["generation"] == 1, "a no-op apply bumped the generation")
+    _, out, err = srv.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", stdin=pinned)
+    check("deployment.apps/kelos-controller-manager serverside-applied" in out and "Warning" not in err, out + err)
+    check("clusterrole.rbac.authorization.k8s.io/kelos-controller-role serverside-applied" in out, out)
+    srv.kubectl("wait", "--for=condition=Established", *["crd/" + n for n in CRD_NAMES], "--timeout=20s")
+    d = deployment(srv)
+    check(d["spec"]["template"]["spec"]["containers"][0]["image"] == "ghcr.io/kelos-dev/kelos-controller:v1.0.0", d)
+    check(d["spec"]["replicas"] == 1 and d["spec"]["strategy"]["type"] == "RollingUpdate", d["spec"])
+    # kubectl's table for Deployments (no controller: nothing ready), and roles read back as YAML.
+    _, out, _ = srv.kubectl("get", "deploy", "-n", "kelos-system")
+    lines = out.splitlines()
+    check(lines[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], out)
+    check(lines[1].split()[:4] == ["kelos-controller-manager", "0/1", "0", "0"], out)
+    _, out, _ = srv.kubectl("get", "clusterrole", "kelos-controller-role", "-o", "yaml")
+    check("kind: ClusterRole" in out and "apiVersion: rbac.authorization.k8s.io/v1" in out
+          and "- tasks/status" in out, out)
+    _, out, _ = srv.kubectl("get", "rolebinding", "-n", "kelos-system", "-o", "wide")
+    check(out.splitlines()[0].split()[:3] == ["NAME", "ROLE", "AGE"]
+          and "Role/kelos-leader-election-role" in out and "kelos-system/kelos-controller" in out, out)
+    # kelos install takes over what kubectl applied.
+    _, out, _ = kelos(srv, "install")
+    check(out == INSTALL_OUT % "latest", out)
+    check_installed(srv)
 
 
 SCENARIOS = {"install": scenario_install, "uninstall": scenario_uninstall, "dryrun": scenario_dryrun}
