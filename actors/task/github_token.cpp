@@ -130,14 +130,15 @@ using refresher_ptr = caf::stateful_actor<refresher_state>*;
 std::mutex refreshers_mu;
 std::map<caf::actor_addr, caf::actor> refreshers;
 
-/// When the token Secret is rewritten: `github_token_refresh_margin` before expiry; a token
-/// that is already inside the margin is refreshed halfway to its expiry (at least 1 s on).
+/// When the token Secret is rewritten: `github_token_refresh_margin` before expiry. A token
+/// already inside the margin is refreshed halfway to its expiry, but never sooner than
+/// `github_token_refresh_retry` from now (a clock far off GitHub's must not turn into a loop).
 k8s::time_point refresh_time(k8s::time_point expires_at, k8s::time_point now) {
   auto at = expires_at - github_token_refresh_margin;
   if (at > now)
     return at;
   auto half = (expires_at - now) / 2;
-  return now + std::max<std::chrono::microseconds>(half, std::chrono::seconds{1});
+  return now + std::max<std::chrono::microseconds>(half, github_token_refresh_retry);
 }
 
 void schedule_refresh(refresher_ptr self, k8s::time_point at) {

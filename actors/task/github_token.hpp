@@ -17,7 +17,8 @@ namespace kelos::task {
 
 /// The token Secret is rewritten with a new token this long before the old one expires
 /// (installation tokens live one hour), for as long as the Task is neither `Succeeded` nor
-/// `Failed` and still exists; a failed refresh is retried after `github_token_refresh_retry`.
+/// `Failed` and still exists; a failed refresh is retried after `github_token_refresh_retry`,
+/// which is also the shortest time between two refreshes.
 inline constexpr std::chrono::minutes github_token_refresh_margin{10};
 inline constexpr std::chrono::seconds github_token_refresh_retry{30};
 
