@@ -94,6 +94,9 @@ follow_result follow_container(session& s, const std::string& pod, const std::st
       else
         error_body += c;
     }
+    // Rendered lines go out as they arrive: stdout piped to a file or `tee` is fully
+    // buffered and would otherwise hold the agent's text until the container ends.
+    std::cout << std::flush;
     if (!done)
       continue;
     std::lock_guard relock{st->m};
