@@ -38,12 +38,20 @@ struct follow_result {
   bool ok = false;       // the stream ran (2xx) and ended
   std::string problem;   // the server's message otherwise
   std::size_t lines = 0; // lines seen in total (including skipped ones)
+  bool cancelled = false; // ended because `still_wanted` said no
 };
 
+/// How long a followed stream may stay silent before `still_wanted` is asked.
+constexpr std::chrono::seconds idle_check{3};
+
 /// Follows `container` of `pod`, skipping the first `skip` lines (already shown by an earlier
-/// attach), and hands every further line to `on_line`.
+/// attach), and hands every further line to `on_line`. While the stream is silent for
+/// `idle_check`, `still_wanted` decides whether to keep waiting: a stream of a pod the Task
+/// has left may never close (a lost node), and is cancelled rather than held until the
+/// client's idle timeout. A stream that is delivering is never cut.
 follow_result follow_container(session& s, const std::string& pod, const std::string& container, std::size_t skip,
-                               const std::function<void(std::string_view)>& on_line) {
+                               const std::function<void(std::string_view)>& on_line,
+                               const std::function<bool()>& still_wanted) {
   k8s::log_options lo;
   lo.container = container;
   lo.follow = true;
@@ -82,7 +90,14 @@ follow_result follow_container(session& s, const std::string& pod, const std::st
   };
   while (true) {
     std::unique_lock lock{st->m};
-    st->cv.wait(lock, [&] { return st->done || !st->chunks.empty(); });
+    if (!st->cv.wait_for(lock, idle_check, [&] { return st->done || !st->chunks.empty(); })) {
+      lock.unlock();
+      if (!r.cancelled && !still_wanted()) {
+        r.cancelled = true;
+        handle.cancel(); // on_done(cancelled) follows
+      }
+      continue;
+    }
     auto chunks = std::move(st->chunks);
     st->chunks.clear();
     bool done = st->done;
@@ -146,6 +161,14 @@ int follow_task(session& s, const std::string& name) {
   std::size_t shown = 0;    // agent lines already rendered for `pod`
   bool init_done = false;   // git-clone of `pod` streamed
   bool announced = false;
+  // False once the Task has moved to another pod or ended (an unreadable Task: keep going).
+  auto still_wanted = [&] {
+    auto t = api_get(s, res, name);
+    if (!t)
+      return true;
+    auto p = status_field(*t, "phase");
+    return status_field(*t, "podName") == pod && p != "Succeeded" && p != "Failed";
+  };
   while (true) {
     auto current = status_field(task, "podName");
     if (current != pod) {
@@ -158,7 +181,15 @@ int follow_task(session& s, const std::string& name) {
     }
     if (!init_done) {
       n.say("Streaming init container (git-clone) logs...");
-      auto r = follow_container(s, pod, "git-clone", 0, [](std::string_view line) { std::cerr << line << "\n"; });
+      auto r = follow_container(
+        s, pod, "git-clone", 0, [](std::string_view line) { std::cerr << line << "\n"; }, still_wanted);
+      if (r.cancelled) {
+        // The Task left this pod (the top of the loop moves on) or ended on it (its agent
+        // stream tells the rest).
+        task = must(api_get(s, res, name));
+        init_done = status_field(task, "podName") == pod;
+        continue;
+      }
       if (r.ok || !still_starting(r.problem))
         init_done = true;
       else
@@ -171,7 +202,8 @@ int follow_task(session& s, const std::string& name) {
       n.say("Streaming container (" + type + ") logs...");
       announced = true;
     }
-    auto r = follow_container(s, pod, type, shown, [&](std::string_view line) { renderer->line(line); });
+    auto r = follow_container(
+      s, pod, type, shown, [&](std::string_view line) { renderer->line(line); }, still_wanted);
     if (r.lines > shown)
       shown = r.lines;
     std::cout << std::flush;

@@ -247,9 +247,11 @@ protected:
 
   /// The whole life: pod-a streams (clone, then a growing agent log), pod-a fails and is
   /// deleted, pod-b replaces it (the Task's podName moves), pod-b streams and finishes, then
-  /// the Task ends `final_phase`. Returns the exit code (nullopt: no exit in time).
+  /// the Task ends `final_phase`. With `node_lost` pod-a's stream never ends (its node is
+  /// gone; the embedded server keeps a deleted pod's stream open): the CLI must leave it by
+  /// itself. Returns the exit code (nullopt: no exit in time).
   std::optional<int> replace_and_finish(subprocess& p, const std::string& task, const std::string& final_phase,
-                                        const std::string& last_line) {
+                                        const std::string& last_line, bool node_lost = false) {
     auto ctx = [&] { return "\nstdout:\n" + p.out() + "\nstderr:\n" + p.err(); };
     // pod-a: the clone finishes, then the agent's log grows while followed.
     append("pod-a", "git-clone", "Cloning into '/workspace/repo' (pod-a)...");
@@ -259,7 +261,8 @@ protected:
       return std::nullopt;
     // pod-a dies (the kubelet ends its stream) and goes away; the Task still names it for
     // a while, so the CLI meets a missing pod before the replacement.
-    finish("pod-a", container);
+    if (!node_lost)
+      finish("pod-a", container);
     pod_phase("pod-a", "Failed");
     EXPECT_TRUE(h.remove("pods", "default", "pod-a"));
     std::this_thread::sleep_for(std::chrono::milliseconds{1500});
@@ -327,6 +330,38 @@ TEST_F(LogsFollow, FollowsReplacementPodThenExitsOneOnFailure) {
   auto err = p->err();
   EXPECT_NE(err.find("[result] error (6 turns"), std::string::npos) << err;
   EXPECT_NE(err.find("Error: task \"broken\" failed: the agent exited with code 1"), std::string::npos) << err;
+}
+
+TEST_F(LogsFollow, LeavesAStreamThatNeverEndsWhenTheTaskMovesOn) {
+  create_task("lost");
+  task_status("lost", {{"phase", "Running"}, {"podName", "pod-a"}, {"jobName", "lost"}});
+  create_pod("lost", "pod-a");
+  auto p = start_logs("lost");
+  auto started = std::chrono::steady_clock::now();
+  auto rc = replace_and_finish(*p, "lost", "Succeeded", result(false, "done"), /*node_lost=*/true);
+  ASSERT_TRUE(rc) << "kelos logs -f did not exit\nstdout:\n" << p->out() << "\nstderr:\n" << p->err();
+  EXPECT_EQ(*rc, 0) << p->err();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds{40});
+  EXPECT_EQ(lines_of(p->out()), (std::vector<std::string>{"a-1 reading the code", "a-2 found it", "a-3 editing",
+                                                          "b-1 starting over", "b-2 editing again"}))
+    << p->err();
+  EXPECT_NE(p->err().find("moved to pod pod-b"), std::string::npos) << p->err();
+}
+
+TEST_F(LogsFollow, ExitsWhenTheTaskEndsWhileTheStreamStaysOpen) {
+  create_task("ended");
+  task_status("ended", {{"phase", "Running"}, {"podName", "pod-a"}, {"jobName", "ended"}});
+  create_pod("ended", "pod-a");
+  append("pod-a", "git-clone", "Cloning into '/workspace/repo' (pod-a)...");
+  finish("pod-a", "git-clone");
+  auto p = start_logs("ended");
+  ASSERT_TRUE(grow(*p, "pod-a", {"a-1 reading the code"}));
+  task_status("ended", {{"phase", "Failed"}, {"message", "node lost"}});
+  auto rc = p->wait(std::chrono::seconds{20});
+  ASSERT_TRUE(rc) << "kelos logs -f did not exit\nstderr:\n" << p->err();
+  EXPECT_EQ(*rc, 1) << p->err();
+  EXPECT_EQ(lines_of(p->out()), (std::vector<std::string>{"a-1 reading the code"}));
+  EXPECT_NE(p->err().find("Error: task \"ended\" failed: node lost"), std::string::npos) << p->err();
 }
 
 } // namespace
