@@ -37,6 +37,9 @@ struct task_state {
   std::shared_ptr<const controller_context> ctx;
   bool busy = false;
   bool dirty = false;
+  /// The GitHub App token refresher of this Task was started (or found unnecessary) by this
+  /// actor; after a controller restart a running Task's refresher is started once again.
+  bool token_refresh_checked = false;
   /// A reconcile slot (controller_context::slots) is held, or has been asked for.
   bool has_slot = false;
   bool awaiting_slot = false;
@@ -304,6 +307,7 @@ void decide_and_act(self_ptr self, snapshot_ptr snap) {
     return;
   }
   if (auto* q = std::get_if<need_github_token>(&d)) {
+    st.token_refresh_checked = true; // the refresher starts with this token
     resolve_github_token(self, st.kube, *st.ctx, snap->task, *q, [=](github_token_answer answer) {
       if (answer.secret.empty())
         spdlog::warn("task {}: GitHub App token: {}", to_string(self->state.id), answer.error);
@@ -448,8 +452,48 @@ void read_agent_config(self_ptr self, snapshot_ptr snap) {
              });
 }
 
+bool holds_github_app(const json& secret) {
+  const json* data = k8s::find_path(secret, "data");
+  return data && data->is_object() && data->contains("appID") && data->contains("installationID") &&
+         data->contains("privateKey");
+}
+
+/// A Task that already runs when its actor starts (the controller restarted) has no token
+/// refresher: when its Workspace Secret holds GitHub App credentials, exchange them once more
+/// and start the refresher again, beside the reconcile (the token Secret keeps its name).
+void resume_token_refresh(self_ptr self, const snapshot_ptr& snap) {
+  auto& st = self->state;
+  const auto& t = snap->task;
+  if (st.token_refresh_checked || !snap->obs.job || t.is_terminal() || t.meta.is_deleting() || !t.spec.workspace_ref)
+    return;
+  st.token_refresh_checked = true;
+  auto task = std::make_shared<k8s::task>(t);
+  get_cached(self, workspaces_spec(*st.ctx), k8s::object_ref{"Workspace", t.meta.namespace_, *t.spec.workspace_ref},
+             [self, task](json w) {
+               auto ws = w.is_null() ? kelos::expected<k8s::workspace>{kelos::error{errc::not_found, ""}}
+                                     : k8s::decode_workspace(w);
+               if (!ws || ws->spec.secret_name.empty())
+                 return;
+               auto secret = ws->spec.secret_name;
+               auto host = parse_github_repo(ws->spec.repo).host;
+               get_cached(self, secrets_spec(*self->state.ctx), k8s::object_ref{"Secret", task->meta.namespace_, secret},
+                          [self, task, secret, host](json s) {
+                            if (!holds_github_app(s))
+                              return;
+                            spdlog::info("task {}: resuming the GitHub App token refresh", to_string(self->state.id));
+                            resolve_github_token(self, self->state.kube, *self->state.ctx, *task,
+                                                 need_github_token{secret, host}, [self](github_token_answer answer) {
+                                                   if (answer.secret.empty())
+                                                     spdlog::warn("task {}: GitHub App token: {}",
+                                                                  to_string(self->state.id), answer.error);
+                                                 });
+                          });
+             });
+}
+
 void read_references(self_ptr self, snapshot_ptr snap) {
   const auto& t = snap->task;
+  resume_token_refresh(self, snap);
   if (!t.spec.workspace_ref || snap->obs.job || t.is_terminal() || t.meta.is_deleting()) {
     read_agent_config(self, snap);
     return;
@@ -476,10 +520,7 @@ void read_references(self_ptr self, snapshot_ptr snap) {
                           k8s::object_ref{"Secret", t.meta.namespace_, snap->workspace->spec.secret_name},
                           [=](json s) {
                             snap->obs.workspace_secret = state_of(s);
-                            if (const json* data = k8s::find_path(s, "data"); data && data->is_object())
-                              snap->obs.workspace_secret_is_github_app =
-                                data->contains("appID") && data->contains("installationID") &&
-                                data->contains("privateKey");
+                            snap->obs.workspace_secret_is_github_app = holds_github_app(s);
                             read_agent_config(self, snap);
                           });
              });

@@ -125,3 +125,19 @@ TEST(GithubTokenRefresh, DeletedTaskStopsTheRefresh) {
   std::this_thread::sleep_for(7s);
   EXPECT_EQ(gh.count(), settled) << "no exchange for a deleted Task";
 }
+
+TEST(GithubTokenRefresh, ARestartedControllerResumesTheRefreshOfRunningTasks) {
+  token_endpoint gh;
+  controller_harness h{with_endpoint(gh)};
+  ASSERT_NO_FATAL_FAILURE(start_with_app_workspace(h));
+  ASSERT_TRUE(create(h, test::tc::task("survivor", {{"workspaceRef", {{"name", "ws"}}}})));
+  ASSERT_TRUE(start_running(h, "survivor")) << h.task_message("survivor");
+
+  ASSERT_TRUE(h.start_controller()); // a new controller process: no refresher survives
+  const int at_restart = gh.count();
+  ASSERT_TRUE(eventually([&] { return gh.count() >= at_restart + 2; }, 20s))
+    << "the new controller refreshes the running Task's token (exchanges: " << gh.count() << ")";
+  ASSERT_TRUE(eventually([&] { return stored_token(h, "survivor") != "ghs_refresh_" + std::to_string(at_restart); }, 5s))
+    << "the Secret holds a token exchanged after the restart";
+  EXPECT_EQ(h.task_phase("survivor"), "Running");
+}
