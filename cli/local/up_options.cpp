@@ -68,6 +68,17 @@ kelos::expected<std::filesystem::path> absolute_dir(std::string_view flag, const
   return p.lexically_normal();
 }
 
+/// A flag whose value is a path, stored absolute and normalised.
+handler absolute_path_into(std::string_view flag, std::string& target) {
+  return [flag, &target](const std::string& v) -> kelos::expected<void> {
+    auto p = absolute_dir(flag, v);
+    if (!p)
+      return p.error();
+    target = p->string();
+    return {};
+  };
+}
+
 } // namespace
 
 std::string default_user_kubeconfig(const std::map<std::string, std::string>& env) {
@@ -105,13 +116,7 @@ kelos::expected<up_options> parse_up_options(const std::vector<std::string>& arg
        o.merge_kubeconfig = v;
        return {};
      }},
-    {"--image-map", [&](const std::string& v) -> kelos::expected<void> {
-       auto p = absolute_dir("--image-map", v);
-       if (!p)
-         return p.error();
-       o.image_map = p->string();
-       return {};
-     }},
+    {"--image-map", absolute_path_into("--image-map", o.image_map)},
     {"--writable-path", [&](const std::string& v) -> kelos::expected<void> {
        auto p = absolute_dir("--writable-path", v);
        if (!p)
@@ -121,20 +126,8 @@ kelos::expected<up_options> parse_up_options(const std::vector<std::string>& arg
        o.writable_paths.push_back(p->string());
        return {};
      }},
-    {"--agents-dir", [&](const std::string& v) -> kelos::expected<void> {
-       auto p = absolute_dir("--agents-dir", v);
-       if (!p)
-         return p.error();
-       o.agents_dir = p->string();
-       return {};
-     }},
-    {"--capture-binary", [&](const std::string& v) -> kelos::expected<void> {
-       auto p = absolute_dir("--capture-binary", v);
-       if (!p)
-         return p.error();
-       o.capture_binary = p->string();
-       return {};
-     }},
+    {"--agents-dir", absolute_path_into("--agents-dir", o.agents_dir)},
+    {"--capture-binary", absolute_path_into("--capture-binary", o.capture_binary)},
     {"--log-level", [&](const std::string& v) -> kelos::expected<void> {
        if (v != "debug" && v != "info" && v != "warn" && v != "error" && v != "trace")
          return bad("--log-level", "must be trace, debug, info, warn or error, got \"" + v + "\"");
