@@ -31,6 +31,7 @@
 
 #include "actors/task/job_builder.hpp"
 #include "bench/apiserver_bench_common.hpp"
+#include "bench/controller_process.hpp"
 #include "k8s/apiserver/api_server.hpp"
 #include "k8s/apiserver/content.hpp"
 #include "k8s/apiserver/object_store.hpp"
@@ -68,6 +69,7 @@
 
 namespace {
 
+using namespace kelos::bench; // controller_process.hpp: the child process, /proc, HTTP helpers
 using kelos::bench::ms;
 using kelos::bench::percentile;
 using kelos::bench::steady_ns;
@@ -80,161 +82,6 @@ constexpr const char* secret_name = "claude-credentials";
 // Stands for the Task name and UID in the baseline's Job template; replaced per Task.
 constexpr const char* name_placeholder = "kelos-bench-name-placeholder";
 constexpr const char* uid_placeholder = "00000000-kelos-bench-uid-placeholder";
-
-// ---- the controller child process ------------------------------------------------------
-
-std::atomic<pid_t> g_controller{0};
-
-void kill_controller_now() {
-  pid_t pid = g_controller.exchange(0);
-  if (pid > 0) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-  }
-}
-
-extern "C" void on_fatal_signal(int sig) {
-  pid_t pid = g_controller.load();
-  if (pid > 0)
-    ::kill(pid, SIGKILL); // async-signal-safe; the kernel reaps it once we are gone
-  ::_exit(128 + sig);
-}
-
-/// Starts `argv` with stdout and stderr appended to `log_path`; the child gets SIGKILL
-/// when this (forking) thread dies. Returns the pid, or -1 with `err` set.
-pid_t spawn_process(const std::vector<std::string>& argv, const std::string& log_path, std::string& err) {
-  std::vector<char*> cargv;
-  for (const auto& s : argv)
-    cargv.push_back(const_cast<char*>(s.c_str()));
-  cargv.push_back(nullptr);
-  int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (log_fd < 0 || null_fd < 0) {
-    err = "cannot open " + log_path + ": " + std::strerror(errno);
-    return -1;
-  }
-  const pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid == 0) { // only async-signal-safe calls until execv
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent)
-      ::_exit(127);
-    ::dup2(null_fd, 0);
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    ::execv(cargv[0], cargv.data());
-    ::_exit(127);
-  }
-  if (pid < 0)
-    err = std::string("fork: ") + std::strerror(errno);
-  ::close(log_fd);
-  ::close(null_fd);
-  return pid;
-}
-
-/// True while `pid` has not exited (reaps it, storing the wait status, when it has).
-bool still_running(pid_t pid, int* status_out = nullptr) {
-  int status = 0;
-  pid_t r = ::waitpid(pid, &status, WNOHANG);
-  if (r == 0)
-    return true;
-  if (status_out)
-    *status_out = status;
-  return false;
-}
-
-std::string describe_wait_status(int status) {
-  if (WIFEXITED(status))
-    return "exited with code " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status))
-    return std::string("killed by signal ") + std::to_string(WTERMSIG(status));
-  return "ended";
-}
-
-/// SIGTERM, wait up to `grace`, then SIGKILL. Returns how it ended.
-std::string stop_controller(std::chrono::milliseconds grace) {
-  pid_t pid = g_controller.load();
-  if (pid <= 0)
-    return "not running";
-  ::kill(pid, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + grace;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (!still_running(pid, &status)) {
-      g_controller.store(0);
-      return describe_wait_status(status);
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  kill_controller_now();
-  return "did not stop within " + std::to_string(grace.count()) + " ms of SIGTERM; killed";
-}
-
-/// The last `lines` lines of a text file (for failure messages).
-std::string tail_of(const std::string& path, std::size_t lines) {
-  std::ifstream in{path};
-  std::vector<std::string> all;
-  for (std::string l; std::getline(in, l);)
-    all.push_back(l);
-  std::string out;
-  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i)
-    out += "    " + all[i] + "\n";
-  return out;
-}
-
-// ---- /proc ------------------------------------------------------------------------------
-
-struct proc_memory {
-  uint64_t rss_kib = 0;
-  uint64_t hwm_kib = 0;
-};
-
-proc_memory read_proc_memory(pid_t pid) {
-  proc_memory m;
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmRSS:", 0) == 0)
-      m.rss_kib = std::strtoull(line.c_str() + 6, nullptr, 10);
-    else if (line.rfind("VmHWM:", 0) == 0)
-      m.hwm_kib = std::strtoull(line.c_str() + 6, nullptr, 10);
-  }
-  return m;
-}
-
-/// User + system CPU seconds of `pid` (fields 14 and 15 of /proc/<pid>/stat).
-double proc_cpu_seconds(pid_t pid) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto close_paren = all.rfind(')');
-  if (close_paren == std::string::npos)
-    return 0;
-  std::istringstream fields(all.substr(close_paren + 2)); // field 3 (state) onwards
-  std::string skip;
-  for (int i = 3; i < 14; ++i)
-    fields >> skip;
-  unsigned long long utime = 0, stime = 0;
-  fields >> utime >> stime;
-  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-double mib(uint64_t kib) { return static_cast<double>(kib) / 1024.0; }
-
-/// A free TCP port on 127.0.0.1 (bound once and released; another process could take it
-/// before the controller binds, which would fail the run visibly).
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  uint16_t port = 0;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  if (fd >= 0)
-    ::close(fd);
-  return port;
-}
 
 // ---- HTTP -------------------------------------------------------------------------------
 
@@ -253,37 +100,6 @@ std::unique_ptr<kelos::k8s::http_client> make_client(uint16_t port, std::size_t 
     return nullptr;
   }
   return std::move(*c);
-}
-
-/// One request; the error string is empty on the expected status.
-std::string call(kelos::k8s::http_client& client, const std::string& method, const std::string& path,
-                 std::string body, int expected_status, std::string* reply_body = nullptr) {
-  kelos::k8s::http_request req;
-  req.method = method;
-  req.path = path;
-  req.body = std::move(body);
-  req.idempotent = method == "GET";
-  if (!req.body.empty())
-    req.headers.emplace_back("Content-Type", "application/json");
-  auto resp = client.send_sync(std::move(req), 30s);
-  if (!resp)
-    return method + " " + path + ": " + resp.error().render();
-  if (resp->status != expected_status)
-    return method + " " + path + ": HTTP " + std::to_string(resp->status) + " " + resp->body.substr(0, 300);
-  if (reply_body)
-    *reply_body = std::move(resp->body);
-  return {};
-}
-
-/// Polls `pred` every 20 ms until it holds or `limit` passes.
-bool wait_for(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred())
-      return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
 }
 
 std::string read_text(const std::filesystem::path& p) {
@@ -515,41 +331,6 @@ latency_summary summarize(std::vector<int64_t> v) {
   s.p99 = percentile(v, 0.99);
   s.max = v.empty() ? 0 : v.back(); // sorted by percentile()
   return s;
-}
-
-std::string fixed(double v, int decimals = 1) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
-std::string string_flag(int argc, char** argv, std::string_view name, std::string def) {
-  for (int i = 1; i + 1 < argc; ++i)
-    if (name == argv[i])
-      return argv[i + 1];
-  return def;
-}
-
-/// Polls the controller's /readyz for up to 60 s; `died` (with `child_status`) when it exited.
-bool wait_until_ready(pid_t pid, uint16_t health_port, int& child_status, bool& died) {
-  auto health = make_client(health_port, 1);
-  if (!health)
-    return false;
-  return wait_for(
-           [&] {
-             if (!still_running(pid, &child_status)) {
-               died = true;
-               g_controller.store(0);
-               return true;
-             }
-             kelos::k8s::http_request req;
-             req.method = "GET";
-             req.path = "/readyz";
-             auto r = health->send_sync(std::move(req), 2s);
-             return r && r->status == 200;
-           },
-           60s) &&
-         !died;
 }
 
 /// JSON bytes of the stored Task `name` and of its Job (what the controller's caches hold).
