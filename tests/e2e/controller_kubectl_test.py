@@ -208,7 +208,9 @@ def scenario_bad_config(binary, controller, minor):
 SCENARIOS = {"examples": scenario_examples, "bad_config": scenario_bad_config}
 
 
-def main():
+def run_scenario(scenarios):
+    """Command-line runner shared by the e2e scripts that start kelos-apiserver and
+    kelos-controller: `--binary APISERVER --controller CONTROLLER --scenario NAME`."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
     ap.add_argument("--controller", required=True)
@@ -216,7 +218,7 @@ def main():
     ap.add_argument("--minor", default="32")
     a = ap.parse_args()
     try:
-        SCENARIOS[a.scenario](a.binary, a.controller, a.minor)
+        scenarios[a.scenario](a.binary, a.controller, a.minor)
         print("PASS %s" % a.scenario)
         return 0
     except Exception as e:  # noqa: BLE001 - report every failure the same way
@@ -226,4 +228,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_scenario(SCENARIOS))

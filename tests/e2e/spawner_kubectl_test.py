@@ -10,13 +10,11 @@ reports it in its status while the others keep running.
 Run one scenario:
   /usr/bin/python3 spawner_kubectl_test.py --binary APISERVER --controller CONTROLLER --scenario NAME
 """
-import argparse
 import http.server
 import json
 import os
 import sys
 import threading
-import traceback
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -24,7 +22,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "conformance"))
 sys.path.insert(0, HERE)
 from harness import Server, check, wait_until  # noqa: E402
 from kelos_crds_test import install_crds, parse_table  # noqa: E402
-from controller_kubectl_test import Controller  # noqa: E402
+from controller_kubectl_test import Controller, run_scenario  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 EXAMPLES = os.path.join(ROOT, "examples")
@@ -216,22 +214,5 @@ def scenario_examples(binary, controller, minor):
 SCENARIOS = {"examples": scenario_examples}
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", required=True)
-    ap.add_argument("--controller", required=True)
-    ap.add_argument("--scenario", required=True)
-    ap.add_argument("--minor", default="32")
-    a = ap.parse_args()
-    try:
-        SCENARIOS[a.scenario](a.binary, a.controller, a.minor)
-        print("PASS %s" % a.scenario)
-        return 0
-    except Exception as e:  # noqa: BLE001 - report every failure the same way
-        print("FAIL %s: %s" % (a.scenario, e))
-        traceback.print_exc()
-        return 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_scenario(SCENARIOS))
