@@ -40,13 +40,21 @@ public:
   std::size_t waiting() const;
   std::size_t capacity() const { return capacity_; }
 
+  /// Called with (in use, waiting) after every change, under the slots' lock, so calls
+  /// arrive in order; it must only record (set gauges), never call back into the slots.
+  using observer = std::function<void(std::size_t in_use, std::size_t waiting)>;
+  /// Installs `fn` and calls it once with the current numbers.
+  void observe(observer fn);
+
 private:
   struct waiter {
     uint64_t owner;
     std::function<void()> grant;
   };
+  void notify() const; // with mu_ held
   const std::size_t capacity_;
   mutable std::mutex mu_;
+  observer observer_;
   std::unordered_set<uint64_t> holders_;
   std::deque<waiter> queue_;
 };
