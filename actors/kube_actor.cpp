@@ -1,5 +1,6 @@
 #include "actors/kube_actor.hpp"
 
+#include "actors/kube_request_labels.hpp"
 #include "k8s/client/line_decoder.hpp"
 #include "k8s/client/list_page.hpp"
 #include "k8s/client/rate_limiter.hpp"
@@ -15,6 +16,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <variant>
@@ -91,6 +93,8 @@ struct watch_entry {
   uint64_t timer_generation = 0;
   /// First pages of lists issued so far: every one after the first is a relist.
   uint64_t lists_started = 0;
+  /// Watch streams opened so far: every one after the first is a restart.
+  uint64_t watches_started = 0;
 };
 
 struct kube_state {
@@ -136,7 +140,19 @@ void transmit(kube_pointer self, uint64_t id) {
   }
   ++st.in_flight;
   auto handle = caf::actor_cast<caf::actor>(self);
-  self->state.transport->send(it->second.request, [handle, id](kelos::expected<http_response> r) {
+  // Recorded on the transport's thread (the metrics are thread-safe): the duration ends
+  // when the answer arrives, not when the actor gets round to it.
+  std::function<void(int)> record;
+  if (auto m = st.cfg.metrics) {
+    record = [m, verb = kube_verb(it->second.request), started = clock_type::now()](int status) {
+      m->kube_requests.with({verb, metrics::status_label(status)}).inc();
+      m->kube_request_duration.with({verb}).observe(
+        std::chrono::duration<double>(clock_type::now() - started).count());
+    };
+  }
+  self->state.transport->send(it->second.request, [handle, id, record](kelos::expected<http_response> r) {
+    if (record)
+      record(r ? r->status : 0);
     transport_reply reply;
     reply.id = id;
     if (r)
@@ -245,9 +261,12 @@ void issue(kube_pointer self, const watch_spec& spec, const k8s::watch_action& a
   close_stream(w);
   auto req = w.machine.request_for(action, w.resource, spec.namespace_);
   if (action.kind == k8s::watch_action::kind_t::list) {
-    if (action.continue_token.empty() && w.lists_started++ > 0)
+    if (action.continue_token.empty() && w.lists_started++ > 0) {
       spdlog::info("kube: relisting {} (relist {}: the watch could not resume)", spec.to_string(),
                    w.lists_started - 1);
+      if (auto& m = self->state.cfg.metrics)
+        m->relists.with({w.resource.qualified_plural()}).inc();
+    }
     auto id = self->state.next_id++;
     w.current = id;
     self->state.list_calls.emplace(id, spec);
@@ -261,9 +280,27 @@ void issue(kube_pointer self, const watch_spec& spec, const k8s::watch_action& a
   auto id = self->state.next_id++;
   w.current = id;
   w.stream_started = self->clock().now();
+  auto& m = self->state.cfg.metrics;
+  if (m && w.watches_started > 0)
+    m->watch_restarts.with({w.resource.qualified_plural()}).inc();
+  ++w.watches_started;
+  // A watch counts once: with its status when the head arrives, as "error" when the
+  // stream ends without one (not when we cancelled it).
+  std::function<void(int)> record;
+  if (m) {
+    record = [m, answered = std::make_shared<std::atomic<bool>>(false), started = clock_type::now()](int status) {
+      if (answered->exchange(true))
+        return;
+      m->kube_requests.with({"watch", metrics::status_label(status)}).inc();
+      m->kube_request_duration.with({"watch"}).observe(
+        std::chrono::duration<double>(clock_type::now() - started).count());
+    };
+  }
   auto handle = caf::actor_cast<caf::actor>(self);
   k8s::stream_callbacks cbs;
-  cbs.on_response_head = [handle, id](int status, const auto&) {
+  cbs.on_response_head = [handle, id, record](int status, const auto&) {
+    if (record)
+      record(status);
     caf::anon_send(handle, atom::chunk::value,
                    stream_signal{id, stream_signal::kind_t::head, status, {}, {}});
   };
@@ -271,7 +308,9 @@ void issue(kube_pointer self, const watch_spec& spec, const k8s::watch_action& a
     caf::anon_send(handle, atom::chunk::value,
                    stream_signal{id, stream_signal::kind_t::data, 0, std::string{data}, {}});
   };
-  cbs.on_done = [handle, id](kelos::error err) {
+  cbs.on_done = [handle, id, record](kelos::error err) {
+    if (record && err && err.code != errc::cancelled)
+      record(0);
     caf::anon_send(handle, atom::chunk::value,
                    stream_signal{id, stream_signal::kind_t::done, 0, {}, std::move(err)});
   };
@@ -537,6 +576,11 @@ caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport,
         it = st.watches.try_emplace(spec, *res, std::move(wcfg), std::move(project)).first;
         it->second.subscribers.push_back(sub);
         self->monitor(sub);
+        if (auto& m = st.cfg.metrics) {
+          // Every watched resource shows its restarts and relists, at 0 until one happens.
+          m->watch_restarts.with({res->qualified_plural()});
+          m->relists.with({res->qualified_plural()});
+        }
         spdlog::debug("kube: starting watch {}", spec.to_string());
         execute(self, spec, it->second.machine.start());
         return atom::ok::value;

@@ -18,6 +18,7 @@
 #include "k8s/client/retry_policy.hpp"
 #include "k8s/client/watch_state.hpp"
 #include "k8s/resource_registry.hpp"
+#include "runtime/controller_metrics.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -41,6 +42,9 @@ struct kube_config {
   /// events), so caches hold only what subscribers read. Must keep apiVersion, kind,
   /// metadata.name/namespace/uid/resourceVersion. Unset: objects are cached whole.
   std::function<k8s::json(const watch_spec&, k8s::json&&)> projection;
+  /// Request, watch-restart and relist metrics (`kelos_kube_*`); null records nothing.
+  /// Every attempt counts (a retried request counts once per attempt, as in client-go).
+  std::shared_ptr<const metrics::controller_metrics> metrics;
 };
 
 /// Checks the settings; errors name the field.

@@ -1,0 +1,122 @@
+// The KUBE actor counts its API requests by verb and code, and shows watch restarts and
+// relists per watched resource: over real HTTP against the embedded API server.
+
+#include "actors/kube_actor.hpp"
+#include "k8s/apiserver/api_server.hpp"
+#include "k8s/client/request.hpp"
+#include "runtime/caf_error.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+using namespace kelos;
+using namespace std::chrono_literals;
+
+namespace {
+
+caf::behavior quiet_subscriber(caf::event_based_actor*) {
+  return {
+    [](atom::apply, const watch_spec&, const k8s::object_ref&) {},
+    [](atom::remove, const watch_spec&, const k8s::object_ref&) {},
+    [](atom::synced, const watch_spec&) {},
+  };
+}
+
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred())
+      return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return pred();
+}
+
+caf::actor_system_config& init(caf::actor_system_config& c) {
+  c.set("scheduler.max-threads", 2);
+  c.set("logger.console", caf::atom("none"));
+  register_error_category(c);
+  return c;
+}
+
+k8s::json configmap(const std::string& name) {
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata", {{"name", name}, {"namespace", "default"}}},
+          {"data", {{"k", "v"}}}};
+}
+
+TEST(KubeMetrics, RequestsAreCountedByVerbAndCodeOverRealHttp) {
+  apiserver::api_server_config sc;
+  auto server = apiserver::api_server::start(sc);
+  ASSERT_TRUE(server) << server.error().render();
+  k8s::transport_config tc;
+  tc.scheme = "http";
+  tc.host = "127.0.0.1";
+  tc.port = (*server)->port();
+  tc.response_header_timeout = 5s;
+  tc.total_timeout = 10s;
+  auto client = k8s::http_client::make(tc);
+  ASSERT_TRUE(client) << client.error().render();
+  std::shared_ptr<k8s::http_client> http{std::move(*client)};
+
+  metrics::registry registry;
+  auto m = metrics::controller_metrics::register_in(registry);
+  ASSERT_TRUE(m) << m.error().render();
+  auto shared = std::make_shared<metrics::controller_metrics>(*m);
+  caf::actor_system_config cfg;
+  caf::actor_system sys{init(cfg)};
+  {
+    caf::scoped_actor self{sys};
+    kube_config kc;
+    kc.metrics = shared;
+    auto kube = spawn_kube(sys, make_http_transport(http), kc);
+    auto registry_kinds = k8s::resource_registry::with_builtins();
+    const auto& configmaps = *registry_kinds.by_kind("v1", "ConfigMap");
+    auto call = [&](k8s::http_request req) {
+      bool ok = false;
+      self->request(kube, 15s, atom::call::value, std::move(req))
+        .receive([&](json_doc&) { ok = true; }, [&](caf::error&) { ok = false; });
+      return ok;
+    };
+    EXPECT_TRUE(call(k8s::create_request(configmaps, "default", configmap("a"))));
+    EXPECT_FALSE(call(k8s::create_request(configmaps, "default", configmap("a")))) << "already exists";
+    EXPECT_FALSE(call(k8s::get_request(configmaps, "default", "nope")));
+    EXPECT_TRUE(call(k8s::delete_request(configmaps, "default", "a")));
+    EXPECT_EQ(shared->kube_requests.with({"create", "201"}).value(), 1);
+    EXPECT_EQ(shared->kube_requests.with({"create", "409"}).value(), 1);
+    EXPECT_EQ(shared->kube_requests.with({"get", "404"}).value(), 1) << "a 404 is not retried";
+    EXPECT_EQ(shared->kube_requests.with({"delete", "200"}).value(), 1);
+    EXPECT_EQ(shared->kube_request_duration.with({"create"}).read().count, 2u);
+
+    // A watch: its list and its stream are counted; the resource shows restarts and relists.
+    auto sub = sys.spawn(quiet_subscriber);
+    watch_spec spec{"v1", "ConfigMap", "default", ""};
+    self->request(kube, 5s, atom::subscribe::value, spec, sub).receive([](atom::ok) {}, [](caf::error& e) {
+      FAIL() << caf::to_string(e);
+    });
+    EXPECT_TRUE(eventually([&] { return shared->kube_requests.with({"watch", "200"}).value() >= 1; }))
+      << registry.render();
+    EXPECT_GE(shared->kube_requests.with({"list", "200"}).value(), 1);
+    auto text = registry.render();
+    EXPECT_NE(text.find("kelos_kube_relists_total{resource=\"configmaps\"} 0"), std::string::npos) << text;
+    EXPECT_NE(text.find("kelos_kube_watch_restarts_total{resource=\"configmaps\"} 0"), std::string::npos) << text;
+    EXPECT_NE(text.find("kelos_kube_requests_total{code=\"201\",verb=\"create\"} 1"), std::string::npos) << text;
+
+    for (const caf::actor& a : {caf::actor_cast<caf::actor>(kube), sub}) {
+      self->monitor(a);
+      self->send_exit(a, caf::exit_reason::user_shutdown);
+      self->receive([](caf::down_msg&) {}, caf::after(5s) >> [] { ADD_FAILURE() << "actor did not stop"; });
+    }
+  }
+  http.reset();
+}
+
+} // namespace
