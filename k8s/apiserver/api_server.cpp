@@ -57,6 +57,14 @@ expected<std::unique_ptr<api_server>> api_server::start(api_server_config config
   }
   p->crds = std::make_unique<crd_controller>(*p->store, p->catalog);
   p->crds->install();
+  // A deleted pod's logs go with it (a kubelet removes them with the container).
+  p->store->add_change_hook([logs = &p->logs](const resource_info& res, const watch_event& ev) {
+    if (ev.type != watch_event_type::deleted || !ev.object || !res.group.empty() || res.plural != "pods")
+      return;
+    const json* meta = k8s::find_path(*ev.object, "metadata");
+    if (meta)
+      logs->remove_pod(k8s::get_string(*meta, "namespace"), k8s::get_string(*meta, "name"));
+  });
   p->pump = std::make_unique<stream_pump>(*p->store, p->logs, config.bookmark_interval, &p->catalog);
 
   http_server_config hc;

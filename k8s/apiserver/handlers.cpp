@@ -468,6 +468,10 @@ server_response api_handlers::handle_resource(server_request& req, const api_pat
             if (!res->ok())
               return api_error::from_status(apply_conflict_status(*res));
             normalize_micro_times(info, res->object);
+            // Re-applying the same configuration only moves this manager's timestamp:
+            // keep the stored object so nothing is written and no event is sent.
+            if (cur && equal_ignoring_managed_fields_times(*cur, res->object))
+              return *cur;
             return std::move(res->object);
           }
           if (!cur)
@@ -645,6 +649,8 @@ server_response api_handlers::handle_log(server_request& req,
   job.ns = ns;
   job.pod = name;
   job.container = container;
+  job.resource = entry;
+  job.uid = k8s::get_string(pod["metadata"], "uid");
   job.options = opts;
   resp.stream = [this, job](std::shared_ptr<chunk_sink> sink) mutable {
     job.sink = std::move(sink);

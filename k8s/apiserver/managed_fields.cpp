@@ -390,4 +390,43 @@ expected<json> update_managed_fields(const json& old_obj, const json& new_obj,
   }
 }
 
+namespace {
+
+/// `metadata.managedFields` of `obj` with every entry's `time` removed (null when absent).
+json managed_fields_without_times(const json& obj) {
+  const json* mf = k8s::find_path(obj, "metadata.managedFields");
+  if (!mf || !mf->is_array())
+    return mf ? *mf : json();
+  json out = *mf;
+  for (auto& e : out)
+    if (e.is_object())
+      e.erase("time");
+  return out;
+}
+
+} // namespace
+
+bool equal_ignoring_managed_fields_times(const json& a, const json& b) {
+  if (a == b)
+    return true;
+  if (!a.is_object() || !b.is_object())
+    return false;
+  auto meta_without_mf = [](const json& obj) {
+    auto it = obj.find("metadata");
+    if (it == obj.end() || !it->is_object())
+      return it == obj.end() ? json() : *it;
+    json m = *it;
+    m.erase("managedFields");
+    return m;
+  };
+  for (const auto& [key, value] : a.items())
+    if (key != "metadata" && (!b.contains(key) || b[key] != value))
+      return false;
+  for (const auto& [key, value] : b.items())
+    if (key != "metadata" && !a.contains(key))
+      return false;
+  return meta_without_mf(a) == meta_without_mf(b)
+         && managed_fields_without_times(a) == managed_fields_without_times(b);
+}
+
 } // namespace kelos::apiserver

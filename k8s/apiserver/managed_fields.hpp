@@ -88,4 +88,10 @@ expected<json> update_managed_fields(const json& old_obj, const json& new_obj,
                                      const std::string& now, const list_type_info& lists,
                                      const std::string& subresource = {});
 
+/// True when `a` and `b` differ at most in the `time` of their `metadata.managedFields`
+/// entries. A server-side apply that changes nothing but its own timestamp is a no-op, as
+/// upstream's IgnoreManagedFieldsTimestampsTransformer makes it: no new resourceVersion,
+/// no watch event.
+bool equal_ignoring_managed_fields_times(const json& a, const json& b);
+
 } // namespace kelos::apiserver

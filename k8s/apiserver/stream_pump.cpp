@@ -237,11 +237,17 @@ bool stream_pump::step_watch(watch_state& w, std::chrono::steady_clock::time_poi
 bool stream_pump::step_log(log_job& l) {
   if (l.sink->closed())
     return false;
+  bool pod_gone = false;
+  if (l.resource) {
+    auto pod = store_.get(l.resource->served.info, l.ns, l.pod);
+    const json* meta = pod ? k8s::find_path(**pod, "metadata") : nullptr;
+    pod_gone = !meta || k8s::get_string(*meta, "uid") != l.uid;
+  }
   auto r = logs_.read(l.ns, l.pod, l.container, l.next, l.options);
   l.next = r.next;
   if (!r.text.empty())
     l.sink->write(std::move(r.text));
-  if (r.finished) {
+  if (r.finished || pod_gone) {
     l.sink->close();
     return false;
   }

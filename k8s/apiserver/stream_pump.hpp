@@ -115,6 +115,10 @@ public:
   /// One `logs -f` being streamed.
   struct log_job {
     std::string ns, pod, container;
+    /// The pods resource and the followed pod's uid: the stream ends once that pod is
+    /// gone (deleted, or replaced by a new pod of the same name), as a kubelet's does.
+    std::shared_ptr<const catalog_entry> resource;
+    std::string uid;
     pod_log_store::read_options options;
     std::size_t next = 0;
     std::shared_ptr<chunk_sink> sink;

@@ -213,6 +213,26 @@ TEST_F(ApiServerLogsTest, FollowStreamsUntilContainerFinishes) {
   EXPECT_EQ(r.out, "early\nlate 1\nlate 2\n");
 }
 
+TEST_F(ApiServerLogsTest, FollowEndsWhenThePodIsDeletedAndItsLogsGoWithIt) {
+  server_->logs().append("default", "single", "main", "early\n");
+  kubectl_process follow({"logs", "-f", "single"}, env());
+  std::thread deleter([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    ASSERT_TRUE(server_->store().remove(pods(), "default", "single"));
+  });
+  // The container never finishes: only the deletion can end the stream.
+  auto r = follow.wait(std::chrono::seconds(30));
+  deleter.join();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "early\n");
+
+  // A new pod of the same name starts with an empty log, not the deleted pod's.
+  make_pod("single", {"main"});
+  auto again = kubectl({"logs", "single"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, "");
+}
+
 TEST_F(ApiServerLogsTest, UnknownPodIsNotFound) {
   auto r = kubectl({"logs", "ghost"});
   EXPECT_NE(r.exit_code, 0);

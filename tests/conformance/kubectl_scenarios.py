@@ -331,8 +331,13 @@ def server_side_apply(srv):
     setup_crd(srv)
     _, out, _ = srv.kubectl("apply", "--server-side", "-f", TASK_A)
     check(out.strip() == "task.kelos.dev/task-a serverside-applied", out)
+    rv = get_json(srv, "task", "task-a")["metadata"]["resourceVersion"]
+    time.sleep(1.1)  # so that a re-apply would carry a different managedFields time
     _, out, _ = srv.kubectl("apply", "--server-side", "-f", TASK_A)
     check("serverside-applied" in out, out)
+    # Re-applying the same manifest is a no-op: no new resourceVersion (upstream since 1.27).
+    again = get_json(srv, "task", "task-a")["metadata"]["resourceVersion"]
+    check(again == rv, "re-apply bumped resourceVersion %s -> %s" % (rv, again))
     obj = get_json(srv, "task", "task-a", "--show-managed-fields")
     managers = {m["manager"] for m in obj["metadata"].get("managedFields", [])}
     check("kubectl" in managers, obj["metadata"])

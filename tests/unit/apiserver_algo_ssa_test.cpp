@@ -384,3 +384,31 @@ TEST(ManagedFields, WrittenManagedFieldsReplaceStoredOnesLikeKubectlMigration) {
   ASSERT_TRUE(kept);
   EXPECT_EQ(*kept, live["metadata"]["managedFields"]);
 }
+
+TEST(ManagedFields, ObjectsDifferingOnlyInManagedFieldsTimesAreEqualForNoOpDetection) {
+  auto managed_at = [](const char* time) {
+    json m = j(R"([{"manager":"kubectl","operation":"Apply","apiVersion":"kelos.dev/v1alpha1",
+      "fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:prompt":{}}}}])");
+    m[0]["time"] = time;
+    return m;
+  };
+  json before = stored(task("fix it"), managed_at("2026-11-24T08:00:00Z"));
+  json reapplied = stored(task("fix it"), managed_at("2026-11-24T09:30:00Z"));
+  EXPECT_TRUE(api::equal_ignoring_managed_fields_times(before, reapplied));
+
+  json changed_value = stored(task("fix it better"), managed_at("2026-11-24T09:30:00Z"));
+  EXPECT_FALSE(api::equal_ignoring_managed_fields_times(before, changed_value));
+
+  json other_manager = reapplied;
+  other_manager["metadata"]["managedFields"][0]["manager"] = "other";
+  EXPECT_FALSE(api::equal_ignoring_managed_fields_times(before, other_manager));
+
+  json changed_label = reapplied;
+  changed_label["metadata"]["labels"]["app"] = "demo";
+  EXPECT_FALSE(api::equal_ignoring_managed_fields_times(before, changed_label));
+
+  json extra_top_level = reapplied;
+  extra_top_level["status"] = json::object();
+  EXPECT_FALSE(api::equal_ignoring_managed_fields_times(before, extra_top_level));
+  EXPECT_FALSE(api::equal_ignoring_managed_fields_times(extra_top_level, before));
+}
