@@ -45,7 +45,7 @@ running_controller start_elected(caf::actor_system& sys, std::shared_ptr<k8s::ht
     if (leading)
       *leading = true;
     work->supervisor = task::spawn_task_supervisor(sys, kube, ctx, ready);
-    work->spawners = start_spawner_controller(sys, kube, opts);
+    work->spawners = start_spawner_controller(sys, kube, opts, ctx->observability);
   };
   s.hooks.stopped_leading = [work, leading, on_lost = leader.on_lost](const std::string& reason) {
     {
@@ -65,7 +65,9 @@ running_controller start_elected(caf::actor_system& sys, std::shared_ptr<k8s::ht
   // A KUBE actor of its own: renewals never queue behind the controllers' requests.
   running_controller rc;
   rc.kube = kube;
-  rc.elector_kube = spawn_kube(sys, make_http_transport(std::move(http)));
+  kube_config ekc;
+  ekc.metrics = ctx->observability;
+  rc.elector_kube = spawn_kube(sys, make_http_transport(std::move(http)), ekc);
   rc.elector = leader::spawn_leader_elector(sys, rc.elector_kube, std::move(s));
   rc.elected = work;
   return rc;
@@ -76,8 +78,10 @@ running_controller start_elected(caf::actor_system& sys, std::shared_ptr<k8s::ht
 running_controller start_controller(caf::actor_system& sys, std::shared_ptr<k8s::http_client> http,
                                     const controller_options& opts, const std::string& instance,
                                     std::shared_ptr<metrics::task_metrics> task_metrics,
-                                    std::shared_ptr<std::atomic<bool>> ready, const leader_hooks& leader) {
+                                    std::shared_ptr<std::atomic<bool>> ready, const leader_hooks& leader,
+                                    std::shared_ptr<const metrics::controller_metrics> observability) {
   kube_config kc;
+  kc.metrics = observability;
   kc.qps = opts.qps;
   kc.burst = opts.burst;
   kc.projection = task::project_cached;
@@ -90,18 +94,31 @@ running_controller start_controller(caf::actor_system& sys, std::shared_ptr<k8s:
   ctx->instance = instance;
   ctx->dependency_missing_timeout = opts.dependency_timeout;
   ctx->github_api_base = opts.github_api_base_url;
+  if (observability) {
+    ctx->observability = observability;
+    ctx->waiting = std::make_shared<metrics::waiting_counts>(observability->tasks_waiting);
+    ctx->slots->observe([m = observability](std::size_t in_use, std::size_t waiting) {
+      m->reconcile_active.with({"task"}).set(static_cast<double>(in_use));
+      m->reconcile_queue_depth.with({"task"}).set(static_cast<double>(waiting));
+    });
+  }
   if (opts.leader_elect)
     return start_elected(sys, std::move(http), opts, kube, ctx, std::move(ready), leader);
   auto supervisor = task::spawn_task_supervisor(sys, kube, ctx, std::move(ready));
   running_controller rc;
   rc.kube = kube;
   rc.supervisor = supervisor;
-  rc.spawners = start_spawner_controller(sys, kube, opts);
+  rc.spawners = start_spawner_controller(sys, kube, opts, std::move(observability));
   return rc;
 }
 
-caf::actor start_spawner_controller(caf::actor_system& sys, kube_actor kube, const controller_options& opts) {
+caf::actor start_spawner_controller(caf::actor_system& sys, kube_actor kube, const controller_options& opts,
+                                    std::shared_ptr<const metrics::controller_metrics> observability) {
   auto ctx = std::make_shared<spawner::spawner_context>();
+  if (observability) {
+    ctx->waiting = std::make_shared<metrics::waiting_counts>(observability->tasks_waiting);
+    ctx->metrics = std::move(observability);
+  }
   ctx->watch_namespace = opts.watch_namespace;
   ctx->github_api_base = opts.github_api_base_url;
   return spawner::spawn_spawner_supervisor(sys, std::move(kube), std::move(ctx));

@@ -8,6 +8,7 @@
 #include "actors/actors.hpp"
 #include "cli/controller_options.hpp"
 #include "k8s/client/http_client.hpp"
+#include "runtime/controller_metrics.hpp"
 #include "runtime/metrics.hpp"
 
 #include <caf/actor.hpp>
@@ -48,16 +49,20 @@ struct leader_hooks {
 };
 
 /// Spawns the KUBE actor, the Task supervisor and the TaskSpawner supervisor. `ready` turns true once every cache has
-/// synced. `task_metrics` may be null (no metrics endpoint). With `opts.leader_elect`
+/// synced. `task_metrics` and `observability` (reconcile, queue, waiting, API request and GitHub
+/// metrics of every actor started here) may be null (no metrics endpoint, as in `kelos up`). With `opts.leader_elect`
 /// (Lease in opts.leader_election_namespace, which must be set) the two supervisors start
 /// only once this replica holds the lease, and are killed at once when it is lost.
 running_controller start_controller(caf::actor_system& sys, std::shared_ptr<k8s::http_client> http,
                                     const controller_options& opts, const std::string& instance,
                                     std::shared_ptr<metrics::task_metrics> task_metrics,
-                                    std::shared_ptr<std::atomic<bool>> ready, const leader_hooks& leader = {});
+                                    std::shared_ptr<std::atomic<bool>> ready, const leader_hooks& leader = {},
+                                    std::shared_ptr<const metrics::controller_metrics> observability = nullptr);
 
 /// Spawns the TaskSpawner supervisor over `kube` (called by start_controller).
-caf::actor start_spawner_controller(caf::actor_system& sys, kube_actor kube, const controller_options& opts);
+/// `observability` (reconcile and GitHub metrics, may be null) as in start_controller.
+caf::actor start_spawner_controller(caf::actor_system& sys, kube_actor kube, const controller_options& opts,
+                                    std::shared_ptr<const metrics::controller_metrics> observability = nullptr);
 
 /// Stops the supervisor (waiting up to `grace` for it), then the KUBE actor. Returns false
 /// when the supervisor did not stop in time. With leader election the lease is released

@@ -108,6 +108,11 @@ int main(int argc, char** argv) {
     spdlog::error("kelos-controller: {}", task_metrics.error().render());
     return 1;
   }
+  auto observability = metrics::controller_metrics::register_in(registry);
+  if (!observability) {
+    spdlog::error("kelos-controller: {}", observability.error().render());
+    return 1;
+  }
   auto ready = std::make_shared<std::atomic<bool>>(false);
   cli::leader_hooks election;
   election.leading = std::make_shared<std::atomic<bool>>(false);
@@ -157,7 +162,8 @@ int main(int argc, char** argv) {
   {
     caf::actor_system sys{cfg};
     auto controller = cli::start_controller(sys, http, opts, host_name(),
-                                            std::make_shared<metrics::task_metrics>(*task_metrics), ready, election);
+                                            std::make_shared<metrics::task_metrics>(*task_metrics), ready, election,
+                                            std::make_shared<metrics::controller_metrics>(*observability));
     spdlog::info("kelos-controller: watching {} on {}",
                  opts.watch_namespace.empty() ? "all namespaces" : "namespace " + opts.watch_namespace,
                  http->endpoint());

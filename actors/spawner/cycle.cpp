@@ -221,6 +221,7 @@ cycle_plan plan_cycle(const cycle_input& in) {
       break;
     if (max_concurrency > 0 && slots >= max_concurrency) {
       plan.pending.push_back(item);
+      ++plan.held_by_concurrency;
       continue;
     }
     auto prompt = sources::render_spawn_prompt(tmpl.prompt_template, item);

@@ -89,6 +89,8 @@ struct cycle_plan {
   /// New items left for lack of a slot, or waiting for their retriggered Task to go, in
   /// priority order. The actor re-plans when a slot frees or a Task is removed.
   std::vector<sources::work_item> pending;
+  /// How many of `pending` wait only because maxConcurrency slots are all in use.
+  std::size_t held_by_concurrency = 0;
   /// Items whose prompt or branch did not render.
   std::vector<skipped_item> skipped;
   /// The status to write (the actor writes it only when it differs).

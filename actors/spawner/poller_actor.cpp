@@ -328,6 +328,11 @@ caf::behavior poller(self_ptr self, caf::actor owner, kube_actor kube, caf::acto
     },
     [=](atom::response, fetch_answer& a) {
       auto& st = self->state;
+      // Every answer counts, also one for a cycle that was superseded meanwhile.
+      if (st.ctx->metrics && st.spawner.spec.github_issues)
+        st.ctx->metrics->record_github_answer(st.spawner.meta.namespace_ + "/" + st.spawner.meta.name,
+                                              a.response ? a.response->status : 0,
+                                              a.response ? a.response->headers : decltype(a.response->headers){});
       if (a.cycle != st.cycle || !st.discovery)
         return;
       if (a.response)

@@ -52,6 +52,8 @@ struct spawner_state {
   bool discovered_once = false;
   bool busy = false;
   bool dirty = false;
+  /// When the running cycle started (`kelos_reconcile_duration_seconds{controller="taskspawner"}`).
+  std::chrono::steady_clock::time_point cycle_started;
 
   ~spawner_state() {
     if (poller)
@@ -151,8 +153,14 @@ void take_object(self_ptr self, json object, bool initial) {
   }
 }
 
-void finish_cycle(self_ptr self) {
+/// A cycle ended: count it as one reconcile of the TaskSpawner controller.
+void finish_cycle(self_ptr self, metrics::reconcile_result result = metrics::reconcile_result::success) {
   auto& st = self->state;
+  if (st.busy && st.ctx->metrics) {
+    st.ctx->metrics->reconcile_total.with({"taskspawner", metrics::to_string(result)}).inc();
+    st.ctx->metrics->reconcile_duration.with({"taskspawner"}).observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - st.cycle_started).count());
+  }
   st.busy = false;
   if (st.dirty) {
     st.dirty = false;
@@ -192,13 +200,13 @@ void write_status(self_ptr self, k8s::task_spawner_status status, int attempt) {
                 write_status(self, status, attempt + 1);
               },
               [=](caf::error&) {
-                finish_cycle(self);
+                finish_cycle(self, metrics::reconcile_result::error);
                 self->delayed_send(self, self->state.ctx->write_retry, atom::retry::value);
               });
           return;
         }
         spdlog::warn("spawner {}: writing status: {}", id(st), e.message);
-        finish_cycle(self);
+        finish_cycle(self, metrics::reconcile_result::error);
         self->delayed_send(self, st.ctx->write_retry, atom::retry::value);
       });
 }
@@ -243,12 +251,15 @@ void run_cycle(self_ptr self) {
   run->plan = plan_cycle(in);
   const auto& plan = run->plan;
   bool executed = st.spec_errors.empty() && !st.spawner.spec.suspend && !in.discovery_error;
-  if (executed)
+  if (executed) {
     st.pending = plan.pending;
+    st.ctx->waiting->set(self->id(), metrics::wait_reason::concurrency, plan.held_by_concurrency);
+  }
   for (const auto& s : plan.skipped)
     spdlog::warn("spawner {}: item {} skipped: {}", id(st), s.item_id, s.reason);
 
   st.busy = true;
+  st.cycle_started = std::chrono::steady_clock::now();
   run->outstanding = 1 + int(plan.create.size() + plan.remove.size());
   const auto& tasks = resource("Task");
   const auto ns = st.spawner.meta.namespace_;
@@ -337,6 +348,7 @@ caf::behavior spawner_behavior(self_ptr self, kube_actor kube, caf::actor creden
   }
   take_object(self, std::move(object.value), true);
   st.total_created = std::max(st.total_created, owned_count(st));
+  self->attach_functor([waiting = st.ctx->waiting, id = self->id()] { waiting->clear(id); });
   return {
     [=](atom::init, json_doc& doc) {
       auto rv = k8s::get_string(doc.value.value("metadata", json::object()), "resourceVersion");

@@ -17,6 +17,7 @@
 //   and `(atom::remove, ns, secret)` (the Secret changed: forget cached tokens).
 
 #include "actors/actors.hpp"
+#include "runtime/waiting_counts.hpp"
 #include "sources/github/app_auth.hpp"
 #include "sources/github/issues_source.hpp"
 #include "sources/work_item.hpp"
@@ -115,6 +116,12 @@ struct spawner_context {
   /// GitHub App token exchange (blocking; run on a detached worker). Tests replace it.
   std::function<kelos::expected<github::installation_token>(const github::app_credentials&, const std::string& api_base)>
     exchange_token;
+  /// Reconcile counts (`controller="taskspawner"`: one per cycle) and GitHub request
+  /// metrics; may be null.
+  std::shared_ptr<const metrics::controller_metrics> metrics;
+  /// Work items held back by maxConcurrency, keyed by SPAWNER actor id
+  /// (`kelos_tasks_waiting{reason="concurrency"}`).
+  std::shared_ptr<metrics::waiting_counts> waiting = std::make_shared<metrics::waiting_counts>();
 
   k8s::time_point clock() const { return now ? now() : k8s::now(); }
 };

@@ -2,6 +2,7 @@
 
 #include "actors/task/github_token.hpp"
 #include "actors/task/task_effects.hpp"
+#include "actors/task/wait_reason.hpp"
 #include "k8s/client/request.hpp"
 #include "runtime/caf_error.hpp"
 
@@ -54,6 +55,8 @@ struct task_state {
   /// deadline replaces it; ticks of replaced timers are ignored, so timers never pile up.
   std::optional<std::chrono::steady_clock::time_point> timer_due;
   uint64_t timer_generation = 0;
+  /// When the current reconcile pass started (`kelos_reconcile_duration_seconds`).
+  std::optional<std::chrono::steady_clock::time_point> pass_started;
   static inline const char* name = "kelos.task";
 };
 
@@ -89,6 +92,20 @@ json freshest(json cached, json& written) {
 
 void reconcile(self_ptr self);
 
+/// A reconcile pass ended: count it once (`kelos_reconcile_total{controller="task"}`).
+void end_pass(self_ptr self, metrics::reconcile_result result) {
+  auto& st = self->state;
+  if (!st.pass_started)
+    return;
+  auto started = *st.pass_started;
+  st.pass_started.reset();
+  if (const auto& m = st.ctx->observability) {
+    m->reconcile_total.with({"task", metrics::to_string(result)}).inc();
+    m->reconcile_duration.with({"task"}).observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+}
+
 /// The reconcile ended with nothing left to do at once: give the slot to the next Task.
 void go_idle(self_ptr self) {
   auto& st = self->state;
@@ -99,8 +116,11 @@ void go_idle(self_ptr self) {
   }
 }
 
-void finish(self_ptr self, std::optional<std::chrono::milliseconds> requeue_after, bool requeue_now) {
+void finish(self_ptr self, std::optional<std::chrono::milliseconds> requeue_after, bool requeue_now,
+            std::optional<metrics::reconcile_result> result = std::nullopt) {
   auto& st = self->state;
+  end_pass(self, result.value_or(requeue_after || requeue_now ? metrics::reconcile_result::requeue
+                                                             : metrics::reconcile_result::success));
   st.busy = false;
   if (requeue_after) {
     auto due = std::chrono::steady_clock::now() + *requeue_after;
@@ -126,7 +146,7 @@ void write_failed(self_ptr self, const std::string& what, const caf::error& err)
   if (e.code == errc::conflict || e.code == errc::already_exists) {
     spdlog::debug("task {}: {}: {}, re-reading", to_string(st.id), what, e.render());
     st.dirty = true;
-    finish(self, std::nullopt, false);
+    finish(self, std::nullopt, false, metrics::reconcile_result::requeue);
     return;
   }
   record_reconcile_error(*st.ctx);
@@ -134,7 +154,7 @@ void write_failed(self_ptr self, const std::string& what, const caf::error& err)
   auto delay = std::min<std::chrono::milliseconds>(st.ctx->retry_base * (1 << std::min(st.failures - 1, 10)),
                                                    st.ctx->retry_max);
   spdlog::warn("task {}: {} failed: {} (retrying in {} ms)", to_string(st.id), what, e.render(), delay.count());
-  finish(self, delay, false);
+  finish(self, delay, false, metrics::reconcile_result::error);
 }
 
 json with_status(json task_json, const k8s::task_status& status) {
@@ -242,7 +262,7 @@ void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t 
                   [=](json_doc& existing) {
                     remember_job(self, std::move(existing.value));
                     self->state.dirty = true;
-                    finish(self, std::nullopt, false);
+                    finish(self, std::nullopt, false, metrics::reconcile_result::requeue);
                   },
                   [=](caf::error& e) { write_failed(self, "reading the existing Job", e); });
             });
@@ -336,6 +356,7 @@ void decide_and_act(self_ptr self, snapshot_ptr snap) {
         });
     return;
   }
+  st.ctx->waiting->set(self->id(), wait_reason_of(snap->obs));
   run_plan(self, snap, std::make_shared<plan>(std::move(std::get<plan>(d))), 0);
 }
 
@@ -370,12 +391,15 @@ void reconcile(self_ptr self) {
     st.has_slot = true;
   }
   st.busy = true;
+  st.pass_started = std::chrono::steady_clock::now();
   auto snap = std::make_shared<snapshot>();
   const auto& ctx = *st.ctx;
   get_cached(self, tasks_spec(ctx), k8s::object_ref{"Task", st.id.namespace_, st.id.name}, [=](json obj) {
     auto& st = self->state;
     obj = freshest(std::move(obj), st.written_task);
     if (obj.is_null()) {
+      st.ctx->waiting->clear(self->id());
+      end_pass(self, metrics::reconcile_result::success);
       go_idle(self);
       return; // gone: the supervisor stops this actor
     }
@@ -383,6 +407,7 @@ void reconcile(self_ptr self) {
     if (!decoded) {
       spdlog::error("task {}: cannot decode: {}", to_string(st.id), decoded.error().message);
       record_reconcile_error(*st.ctx);
+      end_pass(self, metrics::reconcile_result::error);
       go_idle(self);
       return;
     }
@@ -536,7 +561,10 @@ caf::behavior task_actor(self_ptr self, task_id id, kube_actor kube, caf::actor 
   st.lock = std::move(lock);
   st.ctx = std::move(ctx);
   // Whatever way the actor ends, its slot (or its place in the queue) goes back.
-  self->attach_functor([slots = st.ctx->slots, id = self->id()] { slots->release(id); });
+  self->attach_functor([slots = st.ctx->slots, waiting = st.ctx->waiting, id = self->id()] {
+    slots->release(id);
+    waiting->clear(id); // a deleted Task waits for nothing
+  });
   return {
     [=](atom::reconcile) { reconcile(self); },
     [=](atom::grant) {

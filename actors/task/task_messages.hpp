@@ -25,6 +25,7 @@
 #include "actors/task/task_id.hpp"
 #include "k8s/event_builder.hpp"
 #include "k8s/resource_registry.hpp"
+#include "runtime/waiting_counts.hpp"
 
 #include <caf/meta/type_name.hpp>
 
@@ -73,6 +74,10 @@ struct controller_context {
   std::string watch_namespace;
   /// Metrics sink; may be null (tests).
   std::shared_ptr<metrics::task_metrics> metrics;
+  /// Reconcile counts and durations (`controller="task"`); may be null.
+  std::shared_ptr<const metrics::controller_metrics> observability;
+  /// Tasks waiting by reason, keyed by TASK actor id (`kelos_tasks_waiting`).
+  std::shared_ptr<metrics::waiting_counts> waiting = std::make_shared<metrics::waiting_counts>();
   /// Event de-duplication shared by the Task actors.
   std::shared_ptr<event_recorder> events = std::make_shared<event_recorder>();
   /// `reportingInstance` of events (the pod or host name).
