@@ -114,6 +114,19 @@ kelos::expected<std::string> workspace_files_script(const std::vector<k8s::works
     if (!rel)
       return std::move(rel).error();
     lines.push_back("target=" + shell_single_quote(std::string{repo_dir} + "/" + *rel));
+    // The cloned repository may contain symlinks: refuse to write through one (it could
+    // point outside the repo), checking every component before mkdir creates any.
+    std::string prefix{repo_dir};
+    std::string check = "for p in";
+    for (std::size_t start = 0; start <= rel->size();) {
+      auto slash = rel->find('/', start);
+      auto end = slash == std::string::npos ? rel->size() : slash;
+      prefix += "/" + rel->substr(start, end - start);
+      check += " " + shell_single_quote(prefix);
+      start = end + 1;
+    }
+    check += R"x(; do if [ -L "$p" ]; then echo "workspace file $target: $p is a symlink" >&2; exit 1; fi; done)x";
+    lines.push_back(std::move(check));
     lines.emplace_back(R"x(mkdir -p "$(dirname "$target")")x");
     lines.push_back(write_base64_line(f.content, R"("$target")"));
   }

@@ -21,6 +21,9 @@
 ///   (`shell_single_quote`) and come after `--`; file contents, plugin skills and agents
 ///   are base64; the branch name only appears as `"$KELOS_BRANCH"`; the clone URL and ref
 ///   are plain arguments. `git fetch` gets `--` before the refspec.
+/// - **Workspace files are not written through symlinks.** The workspace-files script
+///   fails (`workspace file <target>: <p> is a symlink`) when any component of a file's
+///   path in the cloned repo is a symlink, which could point outside the repo.
 /// - **Branch names starting with `-` are refused** (`invalid branch "<b>": ...`): git
 ///   refuses them too, and they would be read as options by `git checkout`.
 /// - **The git-clone credential helper first clears inherited helpers**

@@ -556,9 +556,13 @@ TEST(JobBuilderFiles, FilesAreWrittenFromBase64UnderTheRepo) {
   const json& c = init(job, "workspace-files");
   EXPECT_EQ(script_of(c), "set -eu\n"
                           "target='/workspace/repo/CLAUDE.md'\n"
+                          "for p in '/workspace/repo/CLAUDE.md'; do if [ -L \"$p\" ]; then echo \"workspace file "
+                          "$target: $p is a symlink\" >&2; exit 1; fi; done\n"
                           "mkdir -p \"$(dirname \"$target\")\"\n"
                           "printf '%s' '" + k8s::base64_encode("# Rules\n") + "' | base64 -d > \"$target\"\n"
                           "target='/workspace/repo/docs/guide.md'\n"
+                          "for p in '/workspace/repo/docs' '/workspace/repo/docs/guide.md'; do if [ -L \"$p\" ]; then "
+                          "echo \"workspace file $target: $p is a symlink\" >&2; exit 1; fi; done\n"
                           "mkdir -p \"$(dirname \"$target\")\"\n"
                           "printf '%s' 'eA==' | base64 -d > \"$target\"");
   EXPECT_FALSE(c.contains("env"));
