@@ -87,6 +87,18 @@ bool safe_relative(std::string_view p) {
   return true;
 }
 
+/// A Secret or ConfigMap key as the API server validates it (IsConfigMapKey): at most 253
+/// of `[-._a-zA-Z0-9]`, not `.` or `..`. Keys become file names in volumes, so anything else
+/// (a `/`, `..`) could write outside the volume; our API server does not validate them.
+bool valid_data_key(std::string_view k) {
+  if (k.empty() || k.size() > 253 || k == "." || k == "..")
+    return false;
+  return std::all_of(k.begin(), k.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_';
+  });
+}
+
 std::optional<int64_t> int_field(const json& j, const char* key) {
   const json& v = field(j, key);
   if (v.is_number_integer())
@@ -448,8 +460,12 @@ plan_result plan_pod(const json& pod, const pod_refs& refs, const image_map& ima
       int mode = static_cast<int>(int_field(src, "defaultMode").value_or(0644));
       const json& items = field(src, "items");
       if (!items.is_array()) {
-        for (const auto& [k, val] : data)
+        for (const auto& [k, val] : data) {
+          if (!valid_data_key(k))
+            return config_error({}, "invalid key " + dq(k) + " in " + kind +
+                                      ": a valid key must consist of alphanumeric characters, '-', '_' or '.'");
           plan.files.push_back({dir + "/" + k, val, mode});
+        }
         return std::nullopt;
       }
       for (const json& it : items) {
