@@ -7,6 +7,7 @@
 #include "k8s/client/store.hpp"
 #include "k8s/status.hpp"
 #include "runtime/caf_error.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
@@ -111,6 +112,9 @@ struct kube_state {
   std::map<watch_spec, watch_entry> watches;
   /// Which watch a list call id belongs to.
   std::map<uint64_t, watch_spec> list_calls;
+  /// Shutdown drains waiting for the pending writes to finish, by drain id.
+  std::map<uint64_t, caf::typed_response_promise<std::vector<std::string>>> drains;
+  uint64_t next_drain = 1;
   static inline const char* name = "kube";
 
   kube_state() = default;
@@ -227,7 +231,7 @@ void apply_events(kube_pointer self, const watch_spec& spec, watch_entry& w,
           notify(self, w, spec, true, key);
         for (auto& sub : w.subscribers)
           self->send(sub, atom::synced::value, spec);
-        spdlog::debug("kube: {} synced with {} objects", spec.to_string(), w.cache.size());
+        logging::debug({"kube", spec.to_string()}, "synced with {} objects", w.cache.size());
         break;
       }
       case kind::apply:
@@ -262,8 +266,8 @@ void issue(kube_pointer self, const watch_spec& spec, const k8s::watch_action& a
   auto req = w.machine.request_for(action, w.resource, spec.namespace_);
   if (action.kind == k8s::watch_action::kind_t::list) {
     if (action.continue_token.empty() && w.lists_started++ > 0) {
-      spdlog::info("kube: relisting {} (relist {}: the watch could not resume)", spec.to_string(),
-                   w.lists_started - 1);
+      logging::info({"kube", ""}, "relisting {} (relist {}: the watch could not resume)", spec.to_string(),
+                    w.lists_started - 1);
       if (auto& m = self->state.cfg.metrics)
         m->relists.with({w.resource.qualified_plural()}).inc();
     }
@@ -341,9 +345,9 @@ void handle_watch_step(kube_pointer self, const watch_spec& spec, k8s::watch_ste
   if (step.error) {
     auto& err = *step.error;
     if (err.code == errc::forbidden)
-      spdlog::warn("kube: watch {}: {} (check RBAC)", spec.to_string(), err.render());
+      logging::warn({"kube", spec.to_string()}, "watch: {} (check RBAC)", err.render());
     else
-      spdlog::debug("kube: watch {}: {}", spec.to_string(), err.render());
+      logging::debug({"kube", spec.to_string()}, "watch: {}", err.render());
   }
   apply_events(self, spec, it->second, std::move(step.events));
   execute(self, spec, step.next);
@@ -458,7 +462,34 @@ void release_slot(kube_pointer self) {
   }
 }
 
+/// Writes (every method but GET) accepted and not yet answered: on the wire, waiting for
+/// a slot or the rate limiter, or waiting to be retried.
+std::vector<std::string> pending_writes(const kube_state& st) {
+  std::vector<std::string> out;
+  for (const auto& [id, call] : st.calls)
+    if (call.request.method != "GET")
+      out.push_back(describe(call.request));
+  return out;
+}
+
+/// Answers the shutdown drains once no write is pending.
+void settle_drains(kube_pointer self) {
+  auto& st = self->state;
+  if (st.drains.empty() || !pending_writes(st).empty())
+    return;
+  for (auto& [id, rp] : st.drains)
+    rp.deliver(std::vector<std::string>{});
+  st.drains.clear();
+}
+
+void on_call_reply_inner(kube_pointer self, transport_reply& reply);
+
 void on_call_reply(kube_pointer self, transport_reply& reply) {
+  on_call_reply_inner(self, reply);
+  settle_drains(self);
+}
+
+void on_call_reply_inner(kube_pointer self, transport_reply& reply) {
   release_slot(self);
   auto it = self->state.calls.find(reply.id);
   if (it == self->state.calls.end())
@@ -482,9 +513,9 @@ void on_call_reply(kube_pointer self, transport_reply& reply) {
   if (failed) {
     if (auto delay = k8s::next_retry_delay(self->state.cfg.retry, call.request, outcome,
                                            call.attempt, call.backoff)) {
-      spdlog::debug("kube: {} failed ({}), retry {} in {} ms", describe(call.request),
-                    reply.response ? std::to_string(reply.response->status) : reply.error.render(),
-                    call.attempt + 1, delay->count());
+      logging::debug({"kube", ""}, "{} failed ({}), retry {} in {} ms", describe(call.request),
+                     reply.response ? std::to_string(reply.response->status) : reply.error.render(),
+                     call.attempt + 1, delay->count());
       ++call.attempt;
       self->delayed_send(self, *delay, atom::retry::value, reply.id);
       return;
@@ -509,7 +540,7 @@ void on_call_reply(kube_pointer self, transport_reply& reply) {
   if (resp.status < 200 || resp.status >= 300) {
     auto err = k8s::error_from_response(resp.status, resp.body, describe(done.request));
     if (err.code == errc::forbidden)
-      spdlog::warn("kube: {} (check RBAC)", err.render());
+      logging::warn({"kube", ""}, "{} (check RBAC)", err.render());
     rp.deliver(to_caf_error(err));
     return;
   }
@@ -581,7 +612,7 @@ caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport,
           m->watch_restarts.with({res->qualified_plural()});
           m->relists.with({res->qualified_plural()});
         }
-        spdlog::debug("kube: starting watch {}", spec.to_string());
+        logging::debug({"kube", spec.to_string()}, "starting watch");
         execute(self, spec, it->second.machine.start());
         return atom::ok::value;
       }
@@ -606,7 +637,7 @@ caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport,
       if (subs.empty()) {
         close_stream(it->second);
         self->state.watches.erase(it);
-        spdlog::debug("kube: stopped watch {}", spec.to_string());
+        logging::debug({"kube", spec.to_string()}, "stopped watch");
       }
     },
     [self](atom::get, const watch_spec& spec, const k8s::object_ref& ref) {
@@ -630,6 +661,27 @@ caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport,
     // Internal messages.
     [self](atom::response, transport_reply& reply) { on_call_reply(self, reply); },
     [self](atom::retry, uint64_t id) { transmit(self, id); },
+    // Shutdown drain (outside the typed interface; cli/controller_runtime.cpp sends it
+    // untyped): replies once every pending write has been answered, with an empty list,
+    // or after `budget` with the writes still pending ("PATCH /apis/..."), which the
+    // caller reports as abandoned. Reads are not waited for.
+    [self](atom::shutdown, caf::timespan budget) -> caf::result<std::vector<std::string>> {
+      auto pending = pending_writes(self->state);
+      if (pending.empty())
+        return std::vector<std::string>{};
+      auto id = self->state.next_drain++;
+      auto rp = self->make_response_promise<std::vector<std::string>>();
+      self->state.drains.emplace(id, rp);
+      self->delayed_send(self, budget, atom::shutdown::value, id);
+      return rp;
+    },
+    [self](atom::shutdown, uint64_t drain) {
+      auto it = self->state.drains.find(drain);
+      if (it == self->state.drains.end())
+        return;
+      it->second.deliver(pending_writes(self->state));
+      self->state.drains.erase(it);
+    },
     [self](atom::chunk, stream_signal& sig) { on_stream_signal(self, sig); },
     [self](atom::tick, const watch_spec& spec, uint64_t generation) {
       auto it = self->state.watches.find(spec);

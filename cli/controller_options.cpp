@@ -63,7 +63,9 @@ std::string controller_usage() {
     "  --git-image IMAGE, --git-image-pull-policy POLICY  init container image (default alpine/git:v2.47.2)\n";
   for (const auto& t : agent_types())
     out += "  --" + t + "-image IMAGE, --" + t + "-image-pull-policy POLICY\n";
-  out += "  --log-level debug|info|warn|error  (default info)\n"
+  out += "  --log-level trace|debug|info|warn|error  (default info)\n"
+         "  --log-format text|json             log lines as text or one JSON object per line (default text)\n"
+         "  --graceful-shutdown-timeout DURATION  exit within this bound after SIGTERM (default 30s)\n"
          "  --leader-elect[=true|false]        elect one active replica through a Lease (default false)\n"
          "  --leader-election-id NAME          Lease name (default kelos-controller-leader-election)\n"
          "  --leader-election-namespace NS     Lease namespace (default: the pod's namespace, else kelos-system)\n"
@@ -86,6 +88,21 @@ kelos::expected<controller_options> parse_controller_options(const std::vector<s
        if (v != "debug" && v != "info" && v != "warn" && v != "error" && v != "trace")
          return bad("--log-level", "must be trace, debug, info, warn or error, got \"" + v + "\"");
        o.log_level = v;
+       return {};
+     }},
+    {"--log-format",
+     [&](const std::string& v) -> kelos::expected<void> {
+       if (v != "text" && v != "json")
+         return bad("--log-format", "must be text or json, got \"" + v + "\"");
+       o.log_format = v;
+       return {};
+     }},
+    {"--graceful-shutdown-timeout",
+     [&](const std::string& v) -> kelos::expected<void> {
+       auto d = sources::parse_go_duration(v);
+       if (!d || *d <= std::chrono::milliseconds{0})
+         return bad("--graceful-shutdown-timeout", "must be a positive duration such as 30s, got \"" + v + "\"");
+       o.graceful_shutdown_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
        return {};
      }},
     {"--kube-api-qps",

@@ -32,6 +32,12 @@ struct controller_options {
   /// ("" = from the repository host: api.github.com or https://<host>/api/v3).
   std::string github_api_base_url;
   std::string log_level = "info";
+  /// `--log-format`: "text" (default) or "json", one object per line (docs/operations.md).
+  std::string log_format = "text";
+  /// `--graceful-shutdown-timeout`: after SIGTERM/SIGINT the process exits within this
+  /// bound, abandoning whatever has not finished (controller-runtime's
+  /// GracefulShutdownTimeout, 30 s by default).
+  std::chrono::milliseconds graceful_shutdown_timeout{30000};
   /// Leader election on a coordination.k8s.io/v1 Lease (off by default, as the original's
   /// --leader-elect); docs/operations.md.
   bool leader_elect = false;

@@ -8,6 +8,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include <algorithm>
 #include <mutex>
 
 namespace kelos::cli {
@@ -70,6 +71,7 @@ running_controller start_elected(caf::actor_system& sys, std::shared_ptr<k8s::ht
   rc.elector_kube = spawn_kube(sys, make_http_transport(std::move(http)), ekc);
   rc.elector = leader::spawn_leader_elector(sys, rc.elector_kube, std::move(s));
   rc.elected = work;
+  rc.lease = opts.leader_election_namespace + "/" + opts.leader_election_id;
   return rc;
 }
 
@@ -124,8 +126,13 @@ caf::actor start_spawner_controller(caf::actor_system& sys, kube_actor kube, con
   return spawner::spawn_spawner_supervisor(sys, std::move(kube), std::move(ctx));
 }
 
-bool stop_controller(caf::actor_system& sys, running_controller& controller, std::chrono::milliseconds grace) {
-  bool stopped = true;
+stop_report stop_controller(caf::actor_system& sys, running_controller& controller,
+                            std::chrono::steady_clock::time_point deadline) {
+  using namespace std::chrono;
+  stop_report report;
+  auto remaining = [&] {
+    return std::max(duration_cast<milliseconds>(deadline - steady_clock::now()), milliseconds{1});
+  };
   caf::scoped_actor self{sys};
   if (controller.elected) {
     // No new leadership from here on; stop what the current one started.
@@ -134,27 +141,74 @@ bool stop_controller(caf::actor_system& sys, running_controller& controller, std
     controller.supervisor = controller.elected->supervisor;
     controller.spawners = controller.elected->spawners;
   }
-  if (controller.supervisor) {
-    self->monitor(controller.supervisor);
-    self->send_exit(controller.supervisor, caf::exit_reason::user_shutdown);
-    self->receive([](const caf::down_msg&) {}, caf::after(grace) >> [&] { stopped = false; });
+  // 1. No new work: both supervisors (and with them every Task and spawner actor) stop.
+  std::vector<std::pair<caf::actor, std::string>> supervisors;
+  if (controller.supervisor)
+    supervisors.emplace_back(controller.supervisor, "stopping the Task supervisor");
+  if (controller.spawners)
+    supervisors.emplace_back(controller.spawners, "stopping the TaskSpawner supervisor");
+  for (auto& [a, what] : supervisors) {
+    self->monitor(a);
+    self->send_exit(a, caf::exit_reason::user_shutdown);
   }
-  if (controller.spawners) {
-    self->monitor(controller.spawners);
-    self->send_exit(controller.spawners, caf::exit_reason::user_shutdown);
-    self->receive([](const caf::down_msg&) {}, caf::after(grace) >> [&] { stopped = false; });
+  for (std::size_t left = supervisors.size(); left > 0; --left) {
+    bool timed_out = false;
+    self->receive(
+      [&](const caf::down_msg& dm) {
+        for (auto& s : supervisors)
+          if (s.first && s.first.address() == dm.source)
+            s.first = nullptr;
+      },
+      caf::after(remaining()) >> [&] { timed_out = true; });
+    if (timed_out)
+      break;
   }
+  for (auto& [a, what] : supervisors)
+    if (a)
+      report.abandoned.push_back(what);
+  // 2. In-flight writes finish. With leader election a third of what is left is kept
+  // for the release.
+  if (controller.kube) {
+    auto budget = remaining();
+    if (controller.elector)
+      budget -= budget / 3;
+    // The KUBE actor answers at 90% of the budget with what is still pending; the
+    // request's own timeout only catches an actor that does not answer at all.
+    auto own = caf::timespan{duration_cast<nanoseconds>(budget - budget / 10)};
+    bool answered = false;
+    self->request(caf::actor_cast<caf::actor>(controller.kube), budget, atom::shutdown::value, own)
+      .receive(
+        [&](std::vector<std::string>& pending) {
+          answered = true;
+          for (auto& p : pending)
+            report.abandoned.push_back("API write " + p);
+        },
+        [&](const caf::error&) {});
+    if (!answered)
+      report.abandoned.push_back("waiting for in-flight API writes (the KUBE actor did not answer)");
+  }
+  // 3. Every write has finished: hand the lease over (a no-op when not leading).
   if (controller.elector) {
-    // Every write has finished: hand the lease over (a no-op when not leading).
-    self->request(controller.elector, grace, atom::release::value)
-      .receive([](atom::ok) {}, [](const caf::error&) {});
+    self->request(controller.elector, remaining(), atom::release::value)
+      .receive([](atom::ok) {},
+               [&](const caf::error&) {
+                 report.abandoned.push_back("releasing the Lease " + controller.lease +
+                                            " (it expires by itself after the lease duration)");
+                 // The elector still waits for its write; the actor system must not.
+                 self->send_exit(controller.elector, caf::exit_reason::kill);
+               });
   }
+  // 4. Watches close; the transport stays with its owner.
   if (controller.elector_kube)
     self->send_exit(controller.elector_kube, caf::exit_reason::user_shutdown);
   if (controller.kube)
     self->send_exit(controller.kube, caf::exit_reason::user_shutdown);
   controller = {};
-  return stopped;
+  return report;
+}
+
+bool stop_controller(caf::actor_system& sys, running_controller& controller, std::chrono::milliseconds grace) {
+  return stop_controller(sys, controller, std::chrono::steady_clock::now() + grace).clean();
 }
 
 kelos::expected<void> check_reachable(k8s::http_client& http, std::chrono::milliseconds timeout) {

@@ -15,8 +15,11 @@
 #include <caf/actor_system.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace kelos::cli {
 
@@ -33,6 +36,16 @@ struct running_controller {
   caf::actor elector;
   kube_actor elector_kube;
   std::shared_ptr<elected_work> elected;
+  /// "namespace/name" of the Lease (with --leader-elect), for shutdown reports.
+  std::string lease;
+};
+
+/// What a bounded stop_controller could not finish before its deadline.
+struct stop_report {
+  /// One line per abandoned piece of work: "the Task supervisor", "PATCH /apis/...",
+  /// "releasing the Lease kelos-system/x (it expires by itself)".
+  std::vector<std::string> abandoned;
+  bool clean() const { return abandoned.empty(); }
 };
 
 /// Leader election inputs of start_controller (used only with opts.leader_elect).
@@ -64,9 +77,19 @@ running_controller start_controller(caf::actor_system& sys, std::shared_ptr<k8s:
 caf::actor start_spawner_controller(caf::actor_system& sys, kube_actor kube, const controller_options& opts,
                                     std::shared_ptr<const metrics::controller_metrics> observability = nullptr);
 
-/// Stops the supervisor (waiting up to `grace` for it), then the KUBE actor. Returns false
-/// when the supervisor did not stop in time. With leader election the lease is released
-/// after the supervisors stopped and before the KUBE actors stop.
+/// Graceful shutdown, every step bounded by `deadline` (no step blocks past it, even when
+/// the API server hangs):
+///  1. the Task and TaskSpawner supervisors stop (no new work is admitted; their Task and
+///     spawner actors stop with them);
+///  2. the writes the KUBE actor has accepted and not yet answered are awaited (in-flight
+///     writes finish; reads are not waited for);
+///  3. with leader election, the Lease is released (given a third of what is left);
+///  4. the KUBE actors stop (their watches close).
+/// Whatever has not finished by the deadline is abandoned and listed in the report.
+stop_report stop_controller(caf::actor_system& sys, running_controller& controller,
+                            std::chrono::steady_clock::time_point deadline);
+
+/// The same with a deadline `grace` from now; returns report.clean().
 bool stop_controller(caf::actor_system& sys, running_controller& controller, std::chrono::milliseconds grace);
 
 /// Fails with a clear message when the API server behind `http` cannot be reached.

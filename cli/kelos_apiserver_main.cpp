@@ -7,6 +7,7 @@
 // cleanly (watch streams end with their terminating chunk) on SIGTERM or SIGINT.
 
 #include "k8s/apiserver/api_server.hpp"
+#include "runtime/log.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -25,7 +26,8 @@ void usage(std::ostream& os) {
         "                       [--tls] [--version-minor M] [--event-log-size N]\n"
         "                       [--max-body-bytes N] [--bookmark-interval-ms N]\n"
         "                       [--no-openapi] [--no-aggregated-discovery] [--no-table]\n"
-        "                       [--no-fsync] [--log-level debug|info|warn]\n";
+        "                       [--no-fsync] [--log-level trace|debug|info|warn|error]\n"
+        "                       [--log-format text|json]\n";
 }
 
 bool parse_number(std::string_view text, long long& out) {
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
   kelos::apiserver::api_server_config cfg;
   std::string kubeconfig_out;
   std::string log_level = "info";
+  auto log_format = kelos::logfmt::format::text;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     auto value = [&](std::string_view flag) -> const char* {
@@ -93,6 +96,13 @@ int main(int argc, char** argv) {
       cfg.fsync = false;
     } else if (a == "--log-level") {
       log_level = value(a);
+    } else if (a == "--log-format") {
+      auto f = kelos::logfmt::parse_format(value(a));
+      if (!f) {
+        std::cerr << "kelos-apiserver: --log-format must be text or json\n";
+        return 2;
+      }
+      log_format = *f;
     } else if (a == "--help" || a == "-h") {
       usage(std::cout);
       return 0;
@@ -102,7 +112,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  kelos::logging::setup("kelos-apiserver", log_format, spdlog::level::from_str(log_level));
 
   // Block the stop signals before any thread starts so only sigwait below sees them.
   sigset_t stop_signals;

@@ -6,11 +6,13 @@
 
 #include "cli/controller_options.hpp"
 #include "cli/controller_runtime.hpp"
+#include "cli/shutdown_watchdog.hpp"
 #include "actors/leader/leader_elector.hpp"
 #include "actors/kube_transport.hpp"
 #include "k8s/client/http_client.hpp"
 #include "k8s/client/rest_config.hpp"
 #include "runtime/caf_error.hpp"
+#include "runtime/log.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/ops_server.hpp"
 
@@ -24,6 +26,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <pthread.h>
 #include <unistd.h>
@@ -73,7 +76,8 @@ int main(int argc, char** argv) {
     std::cout << cli::controller_usage();
     return 0;
   }
-  spdlog::set_level(spdlog::level::from_str(opts.log_level));
+  logging::setup("kelos-controller", *logfmt::parse_format(opts.log_format),
+                 spdlog::level::from_str(opts.log_level));
 
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -159,6 +163,7 @@ int main(int argc, char** argv) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
   register_error_category(cfg);
   int exit_code = 0;
+  std::optional<cli::shutdown_watchdog> watchdog;
   {
     caf::actor_system sys{cfg};
     auto controller = cli::start_controller(sys, http, opts, host_name(),
@@ -173,16 +178,35 @@ int main(int argc, char** argv) {
 
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    spdlog::info("kelos-controller: signal {}, shutting down", sig);
-    if (!cli::stop_controller(sys, controller, std::chrono::seconds{10})) {
-      spdlog::warn("kelos-controller: supervisor did not stop within 10 s");
+    // Bounded graceful shutdown (docs/operations.md, "Shutdown"): the orderly steps get
+    // the bound minus a slice for tearing down the actor system and endpoints; the
+    // watchdog ends the process at the bound whatever still hangs.
+    const auto bound = opts.graceful_shutdown_timeout;
+    const auto deadline = std::chrono::steady_clock::now() + bound;
+    const auto steps_deadline = deadline - std::min<std::chrono::milliseconds>(bound / 10, std::chrono::seconds{2});
+    spdlog::info("kelos-controller: signal {}, shutting down (bound {} ms)", sig, bound.count());
+    watchdog.emplace("kelos-controller", deadline, bound);
+    ready->store(false);
+    watchdog->phase("stopping the controllers");
+    auto report = cli::stop_controller(sys, controller, steps_deadline);
+    if (!report.clean()) {
+      std::string what;
+      for (const auto& a : report.abandoned)
+        what += (what.empty() ? "" : "; ") + a;
+      spdlog::warn("kelos-controller: graceful shutdown reached its bound of {} ms; abandoned: {}", bound.count(),
+                   what);
       exit_code = 1;
     }
+    watchdog->phase("stopping the actor system");
   }
+  if (watchdog)
+    watchdog->phase("stopping the metrics and health endpoints");
   for (auto* s : {&metrics_server, &health_server})
     if (**s)
       (**s)->stop();
   http.reset();
-  spdlog::info("kelos-controller: stopped");
+  if (watchdog)
+    watchdog->disarm();
+  spdlog::info("kelos-controller: stopped{}", exit_code == 0 ? "" : " (graceful shutdown incomplete, exit code 1)");
   return exit_code;
 }

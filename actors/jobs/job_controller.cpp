@@ -3,6 +3,7 @@
 #include "actors/jobs/job_sync.hpp"
 #include "k8s/client/request.hpp"
 #include "runtime/caf_error.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -144,13 +145,13 @@ void call_failed(self_ptr self, const object_ref& key, const std::string& what, 
   auto it = self->state.jobs.find(key);
   std::chrono::milliseconds delay{200};
   if (e.code == errc::conflict) {
-    spdlog::debug("job controller: Job {}: {}: {}; re-syncing", key_text(key), what, e.render());
+    logging::debug({"job controller", key_text(key)}, "{}: {}; re-syncing", what, e.render());
   } else {
     int failures = it == self->state.jobs.end() ? 1 : (it->second.failures = std::min(it->second.failures + 1, 10));
     delay = std::min<std::chrono::milliseconds>(std::chrono::milliseconds{100} * (1 << (failures - 1)),
                                                 std::chrono::seconds{10});
-    spdlog::warn("job controller: Job {}: {} failed: {} (retrying in {} ms)", key_text(key), what, e.render(),
-                 delay.count());
+    logging::warn({"job controller", key_text(key)}, "{} failed: {} (retrying in {} ms)", what, e.render(),
+                  delay.count());
   }
   self->delayed_send(self, delay, atom::wake::value, key);
   finish(self, key);
@@ -186,8 +187,8 @@ void run_deletes(self_ptr self, execution_ptr ex, size_t i) {
   self->request(self->state.kube, caf::infinite, atom::call::value, std::move(req))
     .then(
       [=](json_doc&) {
-        spdlog::info("job controller: deleted pod {}/{} of Job {}", ex->key.namespace_, ex->plan.remove[i].name,
-                     key_text(ex->key));
+        logging::info({"job controller", key_text(ex->key)}, "deleted pod {}/{}", ex->key.namespace_,
+                      ex->plan.remove[i].name);
         done();
       },
       [=](caf::error& err) {
@@ -212,7 +213,7 @@ void run_creates(self_ptr self, execution_ptr ex, size_t i) {
         auto& entry = self->state.jobs[ex->key];
         entry.expected.insert(name);
         entry.expected_until = steady::now() + expectation_timeout;
-        spdlog::info("job controller: created pod {}/{} for Job {}", ex->key.namespace_, name, key_text(ex->key));
+        logging::info({"job controller", key_text(ex->key)}, "created pod {}/{}", ex->key.namespace_, name);
         run_creates(self, ex, i + 1);
       },
       [=](caf::error& err) { call_failed(self, ex->key, "creating a pod", err); });
@@ -234,7 +235,7 @@ void run_status(self_ptr self, execution_ptr ex) {
         entry.ledger = ex->plan.ledger;
         entry.written = std::move(reply.value);
         for (const auto& t : ex->plan.transitions)
-          spdlog::info("job controller: Job {}: {}", key_text(ex->key), t);
+          logging::info({"job controller", key_text(ex->key)}, "{}", t);
         run_job_delete(self, ex);
       },
       [=](caf::error& err) { call_failed(self, ex->key, "writing the status", err); });
@@ -252,7 +253,7 @@ void run_job_delete(self_ptr self, execution_ptr ex) {
   self->request(self->state.kube, caf::infinite, atom::call::value, std::move(req))
     .then(
       [=](json_doc&) {
-        spdlog::info("job controller: Job {}: deleted (ttlSecondsAfterFinished)", key_text(ex->key));
+        logging::info({"job controller", key_text(ex->key)}, "deleted (ttlSecondsAfterFinished)");
         run_done(self, ex);
       },
       [=](caf::error& err) {
@@ -336,7 +337,7 @@ void on_pod(self_ptr self, const object_ref& ref) {
         mark_dirty(self, key);
       },
       [=](caf::error& err) {
-        spdlog::debug("job controller: reading pod {}: {}", ref.to_string(), from_caf_error(err).render());
+        logging::debug({"job controller", ref.to_string()}, "reading: {}", from_caf_error(err).render());
       });
 }
 
@@ -350,7 +351,7 @@ caf::behavior controller(self_ptr self, kube_actor kube, job_controller_config c
     self->request(st.kube, caf::infinite, atom::subscribe::value, spec, me)
       .then([](atom::ok) {},
             [=](caf::error& err) {
-              spdlog::error("job controller: subscribing to {}: {}", spec.to_string(), from_caf_error(err).render());
+              logging::error({"job controller", spec.to_string()}, "subscribing: {}", from_caf_error(err).render());
               self->quit(err);
             });
   }
@@ -379,7 +380,7 @@ caf::behavior controller(self_ptr self, kube_actor kube, job_controller_config c
       if (!st.unsynced.erase(spec) || !st.unsynced.empty() || st.ready)
         return;
       st.ready = true;
-      spdlog::info("job controller: caches synced, syncing {} Jobs", st.dirty.size());
+      logging::info({"job controller", ""}, "caches synced, syncing {} Jobs", st.dirty.size());
       if (!st.dirty.empty()) {
         st.drain_pending = true;
         self->send(self, atom::tick::value);

@@ -3,6 +3,7 @@
 #include "k8s/client/request.hpp"
 #include "k8s/resource_registry.hpp"
 #include "runtime/caf_error.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -54,7 +55,7 @@ void lose(self_ptr self, const std::string& reason) {
   st.machine->drop_leadership();
   st.gauge(0);
   ++st.attempt;
-  spdlog::error("leader election: lost the lease {} ({}); this replica stops reconciling", st.lease_id(), reason);
+  logging::error({"leader election", st.lease_id()}, "lost the lease ({}); this replica stops reconciling", reason);
   if (st.settings.hooks.stopped_leading)
     st.settings.hooks.stopped_leading(reason);
   self->quit();
@@ -74,7 +75,7 @@ void note_holder(self_ptr self) {
   auto& st = self->state;
   auto holder = st.machine->observed_holder();
   if (holder != st.last_holder && !holder.empty() && holder != st.settings.election.identity)
-    spdlog::info("leader election: lease {} is held by {}", st.lease_id(), holder);
+    logging::info({"leader election", st.lease_id()}, "the lease is held by {}", holder);
   st.last_holder = holder;
 }
 
@@ -85,7 +86,7 @@ void finish_attempt(self_ptr self, const step& s) {
   if (s.what == action::lost)
     lose(self, s.reason);
   else if (s.what == action::wait)
-    spdlog::debug("leader election: {}", s.reason);
+    logging::debug({"leader election", st.lease_id()}, "{}", s.reason);
 }
 
 void written(self_ptr self, const k8s::json& stored, steady_time issued) {
@@ -101,7 +102,7 @@ void written(self_ptr self, const k8s::json& stored, steady_time issued) {
   self->delayed_send(self, std::max(left, milliseconds{0}), atom::check::value, ++st.deadline_timer);
   if (!was) {
     st.gauge(1);
-    spdlog::info("leader election: {} acquired the lease {}", st.settings.election.identity, st.lease_id());
+    logging::info({"leader election", st.lease_id()}, "{} acquired the lease", st.settings.election.identity);
     if (st.settings.hooks.started_leading)
       st.settings.hooks.started_leading();
   }
@@ -132,7 +133,7 @@ void execute(self_ptr self, step s, uint64_t attempt) {
             execute(self, self->state.machine->on_read(std::nullopt, steady_now(), k8s::now()), attempt);
             return;
           }
-          spdlog::warn("leader election: reading the lease {}: {}", self->state.lease_id(), e.render());
+          logging::warn({"leader election", self->state.lease_id()}, "reading the lease: {}", e.render());
           execute(self, self->state.machine->on_failed(e.code, steady_now()), attempt);
         });
     return;
@@ -151,9 +152,9 @@ void execute(self_ptr self, step s, uint64_t attempt) {
           if (attempt != self->state.attempt)
             return;
           auto e = from_caf_error(err);
-          spdlog::log(e.code == errc::conflict || e.code == errc::already_exists ? spdlog::level::debug
-                                                                                 : spdlog::level::warn,
-                      "leader election: writing the lease {}: {}", self->state.lease_id(), e.render());
+          logging::log(e.code == errc::conflict || e.code == errc::already_exists ? spdlog::level::debug
+                                                                                  : spdlog::level::warn,
+                       {"leader election", self->state.lease_id()}, "writing the lease: {}", e.render());
           execute(self, self->state.machine->on_failed(e.code, steady_now()), attempt);
         });
     return;
@@ -167,7 +168,7 @@ caf::behavior elector_actor(self_ptr self, kube_actor kube, elector_settings set
   st.settings = std::move(settings);
   st.machine.emplace(st.settings.election);
   st.gauge(0);
-  spdlog::info("leader election: {} competing for the lease {}", st.settings.election.identity, st.lease_id());
+  logging::info({"leader election", st.lease_id()}, "{} competing for the lease", st.settings.election.identity);
   self->send(self, atom::tick::value);
   return {
     [=](atom::tick) {
@@ -196,7 +197,7 @@ caf::behavior elector_actor(self_ptr self, kube_actor kube, elector_settings set
         self->quit();
         return atom::ok::value;
       }
-      spdlog::info("leader election: releasing the lease {}", st.lease_id());
+      logging::info({"leader election", st.lease_id()}, "releasing the lease");
       auto rp = self->make_response_promise<atom::ok>();
       const auto& cfg = st.settings.election;
       self->request(st.kube, cfg.renew_deadline, atom::call::value,
@@ -204,13 +205,13 @@ caf::behavior elector_actor(self_ptr self, kube_actor kube, elector_settings set
         .then(
           [=](json_doc& doc) mutable {
             self->state.machine->on_written(doc.value, steady_now());
-            spdlog::info("leader election: released the lease {}", self->state.lease_id());
+            logging::info({"leader election", self->state.lease_id()}, "released the lease");
             rp.deliver(atom::ok::value);
             self->quit();
           },
           [=](caf::error& err) mutable {
-            spdlog::warn("leader election: releasing the lease {}: {} (it expires by itself)", self->state.lease_id(),
-                         from_caf_error(err).render());
+            logging::warn({"leader election", self->state.lease_id()}, "releasing the lease: {} (it expires by itself)",
+                          from_caf_error(err).render());
             rp.deliver(atom::ok::value);
             self->quit();
           });

@@ -7,6 +7,7 @@
 #include "k8s/resource_registry.hpp"
 #include "k8s/time.hpp"
 #include "runtime/caf_error.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -88,7 +89,7 @@ sandbox_probe probe_bwrap(const std::string& bwrap) {
   auto [code2, text2] = run(false);
   if (code2 == 0) {
     probe.user_namespaces = false;
-    spdlog::warn("local node: bwrap cannot create user namespaces ({}); runAsUser is ignored", text);
+    logging::warn({"local node", ""}, "bwrap cannot create user namespaces ({}); runAsUser is ignored", text);
     return probe;
   }
   probe.error = "bubblewrap cannot run: " + (text2.empty() ? "exit code " + std::to_string(code2) : text2) +
@@ -258,7 +259,7 @@ void write_status(node_actor* self, const std::string& key) {
         it2->second.write_in_flight = false;
         auto e = from_caf_error(err);
         if (e.code != errc::not_found)
-          spdlog::warn("local node: writing status of pod {}: {}", key, e.render());
+          logging::warn({"local node", key}, "writing pod status: {}", e.render());
         if (it2->second.write_pending)
           write_status(self, key);
       });
@@ -359,7 +360,7 @@ void fail_before_start(node_actor* self, const std::string& key, const std::stri
     for (auto& c : *list)
       if (c.name == container || container.empty())
         c.state = json{{"waiting", {{"reason", reason}, {"message", message}}}};
-  spdlog::warn("local node: pod {} failed: {}: {}", key, reason, message);
+  logging::warn({"local node", key}, "pod failed: {}: {}", reason, message);
   write_status(self, key);
 }
 
@@ -449,7 +450,7 @@ void fetch_refs(node_actor* self, const std::string& key) {
         [=](caf::error& err) {
           auto e = from_caf_error(err);
           if (e.code != errc::not_found)
-            spdlog::warn("local node: reading {} {}/{} for pod {}: {}", kind, ns, name, key, e.render());
+            logging::warn({"local node", key}, "reading {} {}/{} for the pod: {}", kind, ns, name, e.render());
           done();
         });
   };
@@ -480,7 +481,7 @@ void finish_if_stopped(node_actor* self, const std::string& key) {
                   k8s::delete_request(builtin("Pod"), r.ns, r.name, opts))
       .then([](json_doc&) {}, [](caf::error&) {});
   }
-  spdlog::info("local node: pod {} stopped and cleaned up", key);
+  logging::info({"local node", key}, "pod stopped and cleaned up");
   k8s::object_ref ref{"Pod", r.ns, r.name};
   self->state.runs.erase(it);
   // A new pod of the same name may have been waiting for this one to stop.
@@ -499,7 +500,7 @@ void begin_delete(node_actor* self, const std::string& key, bool delete_after) {
     return;
   auto& r = it->second;
   if (!r.deleting) {
-    spdlog::info("local node: pod {} deleted; stopping {} container(s)", key, r.procs.size());
+    logging::info({"local node", key}, "pod deleted; stopping {} container(s)", r.procs.size());
     r.deleting = true;
     r.delete_after = delete_after;
     auto grace = r.plan.grace_seconds;
@@ -554,12 +555,12 @@ void on_exit(node_actor* self, uint64_t id, const std::string& container, int32_
   if (r.deadline_exceeded) {
     if (r.procs.empty()) {
       fail("DeadlineExceeded", "Pod was active on the node longer than the specified deadline");
-      spdlog::info("local node: pod {} exceeded its activeDeadlineSeconds", key);
+      logging::info({"local node", key}, "pod exceeded its activeDeadlineSeconds");
     }
   } else if (r.st == pod_run::stage::init) {
     if (code != 0) {
       fail({}, {});
-      spdlog::info("local node: pod {} init container {} failed with exit code {}", key, container, code);
+      logging::info({"local node", key}, "init container {} failed with exit code {}", container, code);
     } else {
       return advance(self, key);
     }
@@ -569,7 +570,7 @@ void on_exit(node_actor* self, uint64_t id, const std::string& container, int32_
     r.phase = ok ? "Succeeded" : "Failed";
     set_condition(r, "ContainersReady", false);
     set_condition(r, "Ready", false);
-    spdlog::info("local node: pod {} {}", key, r.phase);
+    logging::info({"local node", key}, "pod {}", r.phase);
   } else if (r.st == pod_run::stage::main) {
     set_condition(r, "ContainersReady", false);
     set_condition(r, "Ready", false);
@@ -644,7 +645,7 @@ void on_pod(node_actor* self, const json& pod) {
       .then([=](json_doc&) { self->state.binding.erase(key); },
             [=](caf::error& err) {
               self->state.binding.erase(key);
-              spdlog::warn("local node: binding pod {}: {}", key, from_caf_error(err).render());
+              logging::warn({"local node", key}, "binding the pod: {}", from_caf_error(err).render());
             });
     return;
   }
@@ -665,8 +666,8 @@ void on_pod(node_actor* self, const json& pod) {
         for (const auto& c : status[list])
           previous = std::max(previous, static_cast<int>(k8s::get_int(c, "restartCount")));
     r.restarts = previous + 1;
-    spdlog::warn("local node: pod {} was {} when the node stopped; running it again from scratch (restart {})", key,
-                 phase.empty() ? "Pending" : phase, r.restarts);
+    logging::warn({"local node", key}, "pod was {} when the node stopped; running it again from scratch (restart {})",
+                  phase.empty() ? "Pending" : phase, r.restarts);
   }
   set_condition(r, "PodScheduled", true);
   st.runs.emplace(key, std::move(r));
@@ -721,14 +722,14 @@ caf::behavior node_behavior(node_actor* self, kube_actor kube, local_node_config
     }
   }
   if (!st.images)
-    spdlog::error("local node: {}", st.image_map_error);
+    logging::error({"local node", ""}, "{}", st.image_map_error);
   st.sandbox = probe_bwrap(st.cfg.bwrap);
   if (!st.sandbox.error.empty())
-    spdlog::error("local node: {}", st.sandbox.error);
+    logging::error({"local node", ""}, "{}", st.sandbox.error);
 
   self->request(kube, caf::infinite, atom::subscribe::value, pods_spec, caf::actor_cast<caf::actor>(self))
     .then([](atom::ok) {},
-          [](caf::error& err) { spdlog::error("local node: subscribing to pods: {}", from_caf_error(err).render()); });
+          [](caf::error& err) { logging::error({"local node", "pods"}, "subscribing: {}", from_caf_error(err).render()); });
 
   return {
     [=](atom::apply, const watch_spec&, const k8s::object_ref& ref) {

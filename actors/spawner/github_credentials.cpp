@@ -6,6 +6,7 @@
 #include "runtime/caf_error.hpp"
 #include "sources/github/app_auth.hpp"
 #include "sources/github/token_client.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -105,12 +106,12 @@ void app_token(self_ptr self, token_key key, const github::app_credentials& cred
     .then(
       [=](std::string& token, int64_t expires_us) {
         github::installation_token t{std::move(token), k8s::time_point{std::chrono::microseconds{expires_us}}};
-        spdlog::info("spawner: GitHub App installation token for Secret {}/{} refreshed", key.ns, key.secret);
+        logging::info({"github credentials", key.ns + "/" + key.secret}, "GitHub App installation token refreshed");
         finish(self, key, t);
       },
       [=](caf::error& err) {
         auto e = from_caf_error(err);
-        spdlog::warn("spawner: GitHub App token for Secret {}/{}: {}", key.ns, key.secret, e.message);
+        logging::warn({"github credentials", key.ns + "/" + key.secret}, "GitHub App token: {}", e.message);
         finish(self, key, e);
       });
 }

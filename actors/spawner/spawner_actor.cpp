@@ -5,6 +5,7 @@
 #include "k8s/client/request.hpp"
 #include "k8s/resource_registry.hpp"
 #include "runtime/caf_error.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
@@ -139,7 +140,7 @@ void take_object(self_ptr self, json object, bool initial) {
   }
   if (!st.spec_errors.empty() || st.spawner.spec.suspend) {
     if (!st.spec_errors.empty())
-      spdlog::warn("spawner {}: invalid spec: {}", id(st), st.spec_errors.front());
+      logging::warn({"spawner", id(st)}, "invalid spec: {}", st.spec_errors.front());
     stop_poller(self);
     request_cycle(self);
     return;
@@ -205,7 +206,7 @@ void write_status(self_ptr self, k8s::task_spawner_status status, int attempt) {
               });
           return;
         }
-        spdlog::warn("spawner {}: writing status: {}", id(st), e.message);
+        logging::warn({"spawner", id(st)}, "writing status: {}", e.message);
         finish_cycle(self, metrics::reconcile_result::error);
         self->delayed_send(self, st.ctx->write_retry, atom::retry::value);
       });
@@ -256,7 +257,7 @@ void run_cycle(self_ptr self) {
     st.ctx->waiting->set(self->id(), metrics::wait_reason::concurrency, plan.held_by_concurrency);
   }
   for (const auto& s : plan.skipped)
-    spdlog::warn("spawner {}: item {} skipped: {}", id(st), s.item_id, s.reason);
+    logging::warn({"spawner", id(st)}, "item {} skipped: {}", s.item_id, s.reason);
 
   st.busy = true;
   st.cycle_started = std::chrono::steady_clock::now();
@@ -274,7 +275,7 @@ void run_cycle(self_ptr self) {
           if (!st.tasks.count(name))
             st.tasks[name] = owned_task_of(doc.value);
           ++run->created;
-          spdlog::info("spawner {}: created Task {}", id(st), name);
+          logging::info({"spawner", id(st)}, "created Task {}", name);
           one_done(self, run);
         },
         [=](caf::error& err) {
@@ -284,18 +285,18 @@ void run_cycle(self_ptr self) {
           run->failures.push_back({name, e.code == errc::already_exists
                                              ? "a Task with this name exists and is not this spawner's"
                                              : e.message});
-          spdlog::warn("spawner {}: creating Task {}: {}", id(st), name, e.message);
+          logging::warn({"spawner", id(st)}, "creating Task {}: {}", name, e.message);
           one_done(self, run);
         });
   }
   for (const auto& name : plan.remove) {
-    spdlog::info("spawner {}: deleting finished Task {} for a newer trigger comment", id(st), name);
+    logging::info({"spawner", id(st)}, "deleting finished Task {} for a newer trigger comment", name);
     self->request(st.kube, caf::infinite, atom::call::value, k8s::delete_request(tasks, ns, name))
       .then([=](json_doc&) { one_done(self, run); },
             [=](caf::error& err) {
               auto e = from_caf_error(err);
               if (e.code != errc::not_found)
-                spdlog::warn("spawner {}: deleting Task {}: {}", id(self->state), name, e.message);
+                logging::warn({"spawner", id(self->state)}, "deleting Task {}: {}", name, e.message);
               one_done(self, run);
             });
   }
@@ -369,7 +370,7 @@ caf::behavior spawner_behavior(self_ptr self, kube_actor kube, caf::actor creden
       if (!st.poller || caf::actor_cast<caf::actor_addr>(self->current_sender()) != st.poller.address())
         return; // a stopped poller's last words
       if (out.error)
-        spdlog::warn("spawner {}: discovery failed: {}", id(st), out.error->message);
+        logging::warn({"spawner", id(st)}, "discovery failed: {}", out.error->message);
       st.discovered_once = true;
       if (st.fresh && st.spawner.spec.cron && !out.error) // a tick not yet planned is not dropped
         add_missing(out.items, st.fresh->items);

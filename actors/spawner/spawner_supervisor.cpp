@@ -4,6 +4,7 @@
 #include "actors/spawner/spawner_actor.hpp"
 #include "k8s/taskspawner_types.hpp"
 #include "runtime/caf_error.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
@@ -93,7 +94,7 @@ void start_spawners(self_ptr self, std::vector<json> objects) {
         }
       },
       [=](caf::error& err) {
-        spdlog::error("spawner controller: listing Tasks: {}", from_caf_error(err).render());
+        logging::error({"spawner controller", "Tasks"}, "listing: {}", from_caf_error(err).render());
         for (const auto& object : objects)
           self->state.starting.erase(key_of(object));
       });
@@ -108,13 +109,13 @@ void become_ready(self_ptr self) {
         st.ready = true;
         for (const auto& o : list.items)
           st.starting[key_of(o)] = o;
-        spdlog::info("spawner controller: caches synced, running {} TaskSpawners", list.items.size());
+        logging::info({"spawner controller", ""}, "caches synced, running {} TaskSpawners", list.items.size());
         start_spawners(self, std::move(list.items));
         if (st.ready_flag)
           st.ready_flag->store(true);
       },
       [=](caf::error& err) {
-        spdlog::error("spawner controller: listing TaskSpawners: {}", from_caf_error(err).render());
+        logging::error({"spawner controller", "TaskSpawners"}, "listing: {}", from_caf_error(err).render());
         self->quit(err);
       });
 }
@@ -168,7 +169,7 @@ void stop_spawner(self_ptr self, const key& k) {
   st.by_addr.erase(it->second.address());
   self->send_exit(it->second, caf::exit_reason::user_shutdown);
   st.spawners.erase(it);
-  spdlog::info("spawner controller: TaskSpawner {}/{} is gone; its spawner stopped", k.first, k.second);
+  logging::info({"spawner controller", k.first + "/" + k.second}, "TaskSpawner is gone; its spawner stopped");
 }
 
 caf::behavior supervisor(self_ptr self, kube_actor kube, std::shared_ptr<const spawner_context> ctx,
@@ -185,7 +186,7 @@ caf::behavior supervisor(self_ptr self, kube_actor kube, std::shared_ptr<const s
     self->request(st.kube, caf::infinite, atom::subscribe::value, spec, me)
       .then([](atom::ok) {},
             [=](caf::error& err) {
-              spdlog::error("spawner controller: subscribing to {}: {}", spec.to_string(), from_caf_error(err).render());
+              logging::error({"spawner controller", spec.to_string()}, "subscribing: {}", from_caf_error(err).render());
               self->quit(err);
             });
   }
@@ -197,8 +198,8 @@ caf::behavior supervisor(self_ptr self, kube_actor kube, std::shared_ptr<const s
     key k = it->second;
     st.by_addr.erase(it);
     st.spawners.erase(k);
-    spdlog::error("spawner controller: spawner of {}/{} stopped ({}); restarting it", k.first, k.second,
-                  caf::to_string(msg.reason));
+    logging::error({"spawner controller", k.first + "/" + k.second}, "spawner stopped ({}); restarting it",
+                   caf::to_string(msg.reason));
     on_spawner(self, k8s::object_ref{"TaskSpawner", k.first, k.second});
   });
   return {

@@ -9,6 +9,7 @@
 #include "actors/task/task_supervisor.hpp"
 
 #include "runtime/caf_error.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -45,7 +46,7 @@ using self_ptr = caf::stateful_actor<lock_state>*;
 
 void wake(self_ptr self, const std::vector<branch_queue::grant>& grants) {
   for (const auto& g : grants) {
-    spdlog::debug("branch lock: {} now holds branch \"{}\"", to_string(g.task), g.key.branch);
+    logging::debug({"branch lock", to_string(g.task)}, "now holds branch \"{}\"", g.key.branch);
     self->send(self->state.supervisor, atom::wake::value, g.task);
   }
 }
@@ -102,7 +103,7 @@ void rebuild(self_ptr self, const std::vector<k8s::json>& items) {
                          t.meta.creation_timestamp.value_or(k8s::time_point{})))
       self->send(st.supervisor, atom::wake::value, id);
   }
-  spdlog::info("branch lock: restored {} holders and {} waiters from Task status", holders, waiting.size());
+  logging::info({"branch lock", ""}, "restored {} holders and {} waiters from Task status", holders, waiting.size());
 }
 
 void on_task(self_ptr self, const k8s::object_ref& ref) {
@@ -116,7 +117,9 @@ void on_task(self_ptr self, const k8s::object_ref& ref) {
         if (t.is_terminal() || t.meta.is_deleting())
           release(self, task_id{ref.namespace_, ref.name});
       },
-      [=](caf::error& err) { spdlog::debug("branch lock: reading {}: {}", ref.to_string(), from_caf_error(err).render()); });
+      [=](caf::error& err) {
+        logging::debug({"branch lock", ref.to_string()}, "reading: {}", from_caf_error(err).render());
+      });
 }
 
 caf::behavior lock(self_ptr self, kube_actor kube, caf::actor supervisor, std::shared_ptr<const controller_context> ctx) {

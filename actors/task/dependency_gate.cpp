@@ -6,6 +6,7 @@
 #include "actors/task/task_supervisor.hpp"
 
 #include "runtime/caf_error.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -95,7 +96,7 @@ void on_task(self_ptr self, const k8s::object_ref& ref) {
         wake_dependents(self, id);
       },
       [=](caf::error& err) {
-        spdlog::debug("dependency gate: reading {}: {}", ref.to_string(), from_caf_error(err).render());
+        logging::debug({"dependency gate", ref.to_string()}, "reading: {}", from_caf_error(err).render());
       });
 }
 

@@ -5,6 +5,7 @@
 #include "runtime/caf_error.hpp"
 #include "sources/github/app_auth.hpp"
 #include "sources/github/token_client.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -169,14 +170,16 @@ void refresh(refresher_ptr self) {
         exchange_and_store(self, st.kube, st.job, [=](kelos::expected<k8s::time_point> expires) {
           auto& st = self->state;
           if (!expires) {
-            spdlog::warn("task controller: refreshing GitHub token Secret {}/{}: {} (retrying in 30 s)", st.job.ns,
-                         github_token_secret_name(st.job.task), expires.error().message);
+            logging::warn({"github token refresher", st.job.ns + "/" + st.job.task},
+                          "refreshing GitHub token Secret {}: {} (retrying in 30 s)",
+                          github_token_secret_name(st.job.task), expires.error().message);
             schedule_refresh(self, st.now() + github_token_refresh_retry);
             return;
           }
           st.expires_at = *expires;
-          spdlog::info("task controller: refreshed GitHub token Secret {}/{} (expires {})", st.job.ns,
-                       github_token_secret_name(st.job.task), k8s::format_time(*expires));
+          logging::info({"github token refresher", st.job.ns + "/" + st.job.task},
+                        "refreshed GitHub token Secret {} (expires {})", github_token_secret_name(st.job.task),
+                        k8s::format_time(*expires));
           schedule_refresh(self, refresh_time(*expires, st.now()));
         });
       },
@@ -187,8 +190,8 @@ void refresh(refresher_ptr self) {
           self->quit();
           return;
         }
-        spdlog::warn("task controller: reading Task {}/{} before refreshing its GitHub token: {} (retrying in 30 s)",
-                     st.job.ns, st.job.task, e.message);
+        logging::warn({"github token refresher", st.job.ns + "/" + st.job.task},
+                      "reading the Task before refreshing its GitHub token: {} (retrying in 30 s)", e.message);
         schedule_refresh(self, st.now() + github_token_refresh_retry);
       });
 }

@@ -5,6 +5,7 @@
 #include "actors/task/wait_reason.hpp"
 #include "k8s/client/request.hpp"
 #include "runtime/caf_error.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -144,7 +145,7 @@ void write_failed(self_ptr self, const std::string& what, const caf::error& err)
   auto& st = self->state;
   auto e = from_caf_error(err);
   if (e.code == errc::conflict || e.code == errc::already_exists) {
-    spdlog::debug("task {}: {}: {}, re-reading", to_string(st.id), what, e.render());
+    logging::debug({"task", to_string(st.id)}, "{}: {}, re-reading", what, e.render());
     st.dirty = true;
     finish(self, std::nullopt, false, metrics::reconcile_result::requeue);
     return;
@@ -153,7 +154,7 @@ void write_failed(self_ptr self, const std::string& what, const caf::error& err)
   st.failures = std::min(st.failures + 1, 16);
   auto delay = std::min<std::chrono::milliseconds>(st.ctx->retry_base * (1 << std::min(st.failures - 1, 10)),
                                                    st.ctx->retry_max);
-  spdlog::warn("task {}: {} failed: {} (retrying in {} ms)", to_string(st.id), what, e.render(), delay.count());
+  logging::warn({"task", to_string(st.id)}, "{} failed: {} (retrying in {} ms)", what, e.render(), delay.count());
   finish(self, delay, false, metrics::reconcile_result::error);
 }
 
@@ -330,7 +331,7 @@ void decide_and_act(self_ptr self, snapshot_ptr snap) {
     st.token_refresh_checked = true; // the refresher starts with this token
     resolve_github_token(self, st.kube, *st.ctx, snap->task, *q, [=](github_token_answer answer) {
       if (answer.secret.empty())
-        spdlog::warn("task {}: GitHub App token: {}", to_string(self->state.id), answer.error);
+        logging::warn({"task", to_string(self->state.id)}, "GitHub App token: {}", answer.error);
       snap->obs.github_token = std::move(answer);
       decide_and_act(self, snap);
     });
@@ -345,12 +346,12 @@ void decide_and_act(self_ptr self, snapshot_ptr snap) {
         [=](k8s::http_response& resp) {
           snap->obs.log = resp.status == 200 ? std::move(resp.body) : std::string{};
           if (resp.status != 200)
-            spdlog::debug("task {}: reading the log of pod {}: HTTP {}", to_string(self->state.id), q->pod,
-                          resp.status);
+            logging::debug({"task", to_string(self->state.id)}, "reading the log of pod {}: HTTP {}", q->pod,
+                           resp.status);
           decide_and_act(self, snap);
         },
         [=](caf::error& err) {
-          spdlog::debug("task {}: reading pod log: {}", to_string(self->state.id), from_caf_error(err).render());
+          logging::debug({"task", to_string(self->state.id)}, "reading pod log: {}", from_caf_error(err).render());
           snap->obs.log = std::string{};
           decide_and_act(self, snap);
         });
@@ -405,7 +406,7 @@ void reconcile(self_ptr self) {
     }
     auto decoded = k8s::decode_task(obj);
     if (!decoded) {
-      spdlog::error("task {}: cannot decode: {}", to_string(st.id), decoded.error().message);
+      logging::error({"task", to_string(st.id)}, "cannot decode: {}", decoded.error().message);
       record_reconcile_error(*st.ctx);
       end_pass(self, metrics::reconcile_result::error);
       go_idle(self);
@@ -468,8 +469,8 @@ void read_agent_config(self_ptr self, snapshot_ptr snap) {
                    snap->agent_config = std::move(*decoded);
                    snap->obs.agent_config_spec = &snap->agent_config->spec;
                  } else {
-                   spdlog::warn("task {}: AgentConfig {}: {}", to_string(self->state.id), *t.spec.agent_config_ref,
-                                decoded.error().message);
+                   logging::warn({"task", to_string(self->state.id)}, "AgentConfig {}: {}", *t.spec.agent_config_ref,
+                                 decoded.error().message);
                    snap->obs.agent_config = ref_state::missing;
                  }
                }
@@ -505,12 +506,12 @@ void resume_token_refresh(self_ptr self, const snapshot_ptr& snap) {
                           [self, task, secret, host](json s) {
                             if (!holds_github_app(s))
                               return;
-                            spdlog::info("task {}: resuming the GitHub App token refresh", to_string(self->state.id));
+                            logging::info({"task", to_string(self->state.id)}, "resuming the GitHub App token refresh");
                             resolve_github_token(self, self->state.kube, *self->state.ctx, *task,
                                                  need_github_token{secret, host}, [self](github_token_answer answer) {
                                                    if (answer.secret.empty())
-                                                     spdlog::warn("task {}: GitHub App token: {}",
-                                                                  to_string(self->state.id), answer.error);
+                                                     logging::warn({"task", to_string(self->state.id)},
+                                                                   "GitHub App token: {}", answer.error);
                                                  });
                           });
              });
@@ -532,8 +533,8 @@ void read_references(self_ptr self, snapshot_ptr snap) {
                    snap->workspace = std::move(*decoded);
                    snap->obs.workspace_spec = &snap->workspace->spec;
                  } else {
-                   spdlog::warn("task {}: Workspace {}: {}", to_string(self->state.id), *t.spec.workspace_ref,
-                                decoded.error().message);
+                   logging::warn({"task", to_string(self->state.id)}, "Workspace {}: {}", *t.spec.workspace_ref,
+                                 decoded.error().message);
                    snap->obs.workspace = ref_state::missing;
                  }
                }

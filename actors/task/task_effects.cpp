@@ -4,6 +4,7 @@
 #include "k8s/event_builder.hpp"
 #include "runtime/caf_error.hpp"
 #include "runtime/metrics.hpp"
+#include "runtime/log.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -25,12 +26,13 @@ void post_event(caf::event_based_actor* self, const kube_actor& kube, const cont
   auto event = k8s::build_event(involved, type, reason, message, now, "kelos-controller", ctx.instance, names.next(now));
   const auto* events = &resource_of("v1", "Event");
   auto ns = k8s::get_string(event["metadata"], "namespace");
-  std::string what = std::string{reason} + " on " + ns + "/" + k8s::get_string(involved["metadata"], "name");
+  std::string what = std::string{reason};
+  std::string object = ns + "/" + k8s::get_string(involved["metadata"], "name");
   auto recorder = ctx.events;
-  auto on_error = [what, recorder, event](caf::error& err) {
+  auto on_error = [what, object, recorder, event](caf::error& err) {
     if (recorder)
       recorder->forget(event);
-    spdlog::warn("event {} not recorded: {}", what, from_caf_error(err).render());
+    logging::warn({"event recorder", object}, "event {} not recorded: {}", what, from_caf_error(err).render());
   };
   k8s::event_action action = recorder ? recorder->observe(event, now) : k8s::event_action{k8s::event_create{}};
   if (auto* patch = std::get_if<k8s::event_patch>(&action)) {

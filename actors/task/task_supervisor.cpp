@@ -3,6 +3,7 @@
 #include "actors/task/cache_projection.hpp"
 #include "actors/task/task_actor.hpp"
 #include "runtime/caf_error.hpp"
+#include "runtime/log.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
@@ -82,7 +83,7 @@ void stop_actor(self_ptr self, const task_id& id) {
 void become_ready(self_ptr self) {
   auto& st = self->state;
   st.ready = true;
-  spdlog::info("task controller: caches synced, reconciling {} Tasks", st.known.size());
+  logging::info({"task controller", ""}, "caches synced, reconciling {} Tasks", st.known.size());
   for (const auto& id : st.known)
     ensure_actor(self, id);
   if (st.ready_flag)
@@ -105,7 +106,9 @@ void on_pod(self_ptr self, const k8s::object_ref& ref) {
         if (st.ready && it != st.actors.end())
           self->send(it->second, atom::pod::value, ref.name);
       },
-      [=](caf::error& err) { spdlog::debug("task controller: reading pod {}: {}", ref.to_string(), from_caf_error(err).render()); });
+      [=](caf::error& err) {
+        logging::debug({"task controller", ref.to_string()}, "reading: {}", from_caf_error(err).render());
+      });
 }
 
 /// The cache spec a waited-for reference lives in.
@@ -137,7 +140,9 @@ void watch_ref(self_ptr self, const k8s::object_ref& ref, const task_id& id) {
         if (!doc.value.is_null())
           route(self, id);
       },
-      [=](caf::error& err) { spdlog::debug("task controller: reading {}: {}", ref.to_string(), from_caf_error(err).render()); });
+      [=](caf::error& err) {
+        logging::debug({"task controller", ref.to_string()}, "reading: {}", from_caf_error(err).render());
+      });
 }
 
 caf::behavior supervisor(self_ptr self, kube_actor kube, std::shared_ptr<const controller_context> ctx,
@@ -155,7 +160,7 @@ caf::behavior supervisor(self_ptr self, kube_actor kube, std::shared_ptr<const c
     self->request(st.kube, caf::infinite, atom::subscribe::value, spec, me)
       .then([](atom::ok) {},
             [=](caf::error& err) {
-              spdlog::error("task controller: subscribing to {}: {}", spec.to_string(), from_caf_error(err).render());
+              logging::error({"task controller", spec.to_string()}, "subscribing: {}", from_caf_error(err).render());
               self->quit(err);
             });
   }
@@ -167,8 +172,8 @@ caf::behavior supervisor(self_ptr self, kube_actor kube, std::shared_ptr<const c
     task_id id = it->second;
     st.by_addr.erase(it);
     st.actors.erase(id);
-    spdlog::error("task controller: actor of Task {} stopped ({}); restarting it", to_string(id),
-                  caf::to_string(msg.reason));
+    logging::error({"task controller", to_string(id)}, "actor of the Task stopped ({}); restarting it",
+                   caf::to_string(msg.reason));
     if (st.known.count(id))
       ensure_actor(self, id);
   });

@@ -95,3 +95,25 @@ TEST(ControllerOptions, GitHubApiBaseUrl) {
     << bad.error().message;
   EXPECT_NE(kelos::cli::controller_usage().find("--github-api-base-url"), std::string::npos);
 }
+
+TEST(ControllerOptions, LogFormatAndGracefulShutdownTimeout) {
+  auto def = parse_controller_options({});
+  ASSERT_TRUE(def);
+  EXPECT_EQ(def->log_format, "text");
+  EXPECT_EQ(def->graceful_shutdown_timeout, std::chrono::seconds{30});
+  auto o = parse_controller_options({"--log-format", "json", "--graceful-shutdown-timeout=1500ms"});
+  ASSERT_TRUE(o) << o.error().message;
+  EXPECT_EQ(o->log_format, "json");
+  EXPECT_EQ(o->graceful_shutdown_timeout, std::chrono::milliseconds{1500});
+  for (const auto& [args, needle] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+         {{"--log-format", "xml"}, "--log-format: must be text or json"},
+         {{"--graceful-shutdown-timeout", "0s"}, "--graceful-shutdown-timeout: must be a positive duration"},
+         {{"--graceful-shutdown-timeout", "soon"}, "--graceful-shutdown-timeout: must be a positive duration"}}) {
+    auto bad = parse_controller_options(args);
+    ASSERT_FALSE(bad) << args[0];
+    EXPECT_NE(bad.error().message.find(needle), std::string::npos) << bad.error().message;
+  }
+  auto text = kelos::cli::controller_usage();
+  EXPECT_NE(text.find("--log-format"), std::string::npos);
+  EXPECT_NE(text.find("--graceful-shutdown-timeout"), std::string::npos);
+}
