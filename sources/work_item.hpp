@@ -72,6 +72,10 @@ public:
   virtual void on_transport_error(const kelos::error& error) = 0;
   /// Earliest time the next request may be sent (rate limits, Retry-After); nullopt: now.
   virtual std::optional<k8s::time_point> not_before() const { return std::nullopt; }
+  /// Once finished with an error: the earliest time the source may be asked again, when
+  /// the source said so (a rate limit's reset the discovery gave up waiting for); the poller
+  /// starts no cycle before it. nullopt: no constraint.
+  virtual std::optional<k8s::time_point> retry_not_before() const { return std::nullopt; }
   /// Once finished: the items (after the source's own filters), or why discovery failed
   /// (the message goes to the TaskSpawner's status, so it names the source and the cause
   /// and never contains a credential).

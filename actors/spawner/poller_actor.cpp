@@ -117,6 +117,8 @@ struct poller_state {
   bool polling = false;
   bool repoll = false;
   int failures = 0;
+  /// No cycle starts before this (a rate limit a failed discovery gave up waiting for).
+  std::optional<k8s::time_point> blocked_until;
   uint64_t timer = 0;
   std::mt19937_64 rng{std::random_device{}()};
   static inline const char* name = "kelos.spawner-poller";
@@ -162,6 +164,7 @@ void schedule_next(self_ptr self, bool failed) {
 
 void finish(self_ptr self, kelos::expected<std::vector<sources::work_item>> result) {
   auto& st = self->state;
+  st.blocked_until = !result && st.discovery ? st.discovery->retry_not_before() : std::nullopt;
   st.discovery.reset();
   st.polling = false;
   discovery_outcome out;
@@ -255,6 +258,15 @@ void start_cycle(self_ptr self) {
   if (st.polling) {
     st.repoll = true;
     return;
+  }
+  if (st.blocked_until) {
+    // Wakes, spec changes and the backoff all wait for the source's reset.
+    auto now = st.ctx->clock();
+    if (*st.blocked_until > now) {
+      schedule(self, duration_cast<milliseconds>(*st.blocked_until - now) + milliseconds{1});
+      return;
+    }
+    st.blocked_until.reset();
   }
   st.polling = true;
   ++st.cycle;

@@ -12,7 +12,8 @@
 // Scheduling: the first cycle starts at once; then every `pollInterval` (seed parsing rules,
 // default 5m) stretched by the context's jitter; cron spawners wake at their next tick
 // instead. After a failed discovery the delay doubles per consecutive failure (capped at
-// `error_backoff_max`). `(atom::init, json_doc)` (new spec) and `(atom::wake)` start a cycle at
+// `error_backoff_max`), and no cycle starts before the discovery's `retry_not_before` (a rate
+// limit's reset it gave up waiting for). `(atom::init, json_doc)` (new spec) and `(atom::wake)` start a cycle at
 // once (after the running one). The GitHub ETag cache lives as long as the poller. The
 // spawner stops the poller while suspended, so a suspended spawner makes no request.
 

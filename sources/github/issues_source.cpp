@@ -149,6 +149,8 @@ public:
 
   std::optional<k8s::time_point> not_before() const override { return not_before_; }
 
+  std::optional<k8s::time_point> retry_not_before() const override { return retry_not_before_; }
+
   kelos::expected<std::vector<work_item>> result() override {
     if (error_)
       return *error_;
@@ -211,13 +213,20 @@ private:
     std::string msg = "GitHub API rate limit exceeded for " + target_ + ": " + wait.reason;
     if (auto m = error_message(r.body); !m.empty())
       msg += ": " + m;
-    if (length > std::chrono::duration_cast<std::chrono::microseconds>(cfg_.max_rate_limit_wait))
-      return fail(errc::server_unavailable, msg + "; retry allowed at " + k8s::format_time(wait.until) + " (in " +
-                                                describe_wait(length) + "), longer than the longest wait (" +
-                                                describe_wait(cfg_.max_rate_limit_wait) + ")");
-    if (rate_waits_ >= cfg_.max_rate_limit_retries)
-      return fail(errc::server_unavailable,
-                  msg + "; still limited after " + std::to_string(rate_waits_) + " waits, giving up");
+    // Giving up does not lift the limit: the next discovery must not start before it ends.
+    if (length > std::chrono::duration_cast<std::chrono::microseconds>(cfg_.max_rate_limit_wait)) {
+      fail(errc::server_unavailable, msg + "; retry allowed at " + k8s::format_time(wait.until) + " (in " +
+                                         describe_wait(length) + "), longer than the longest wait (" +
+                                         describe_wait(cfg_.max_rate_limit_wait) + ")");
+      retry_not_before_ = wait.until;
+      return;
+    }
+    if (rate_waits_ >= cfg_.max_rate_limit_retries) {
+      fail(errc::server_unavailable,
+           msg + "; still limited after " + std::to_string(rate_waits_) + " waits, giving up");
+      retry_not_before_ = wait.until;
+      return;
+    }
     ++rate_waits_;
     wait_until(wait.until);
   }
@@ -390,6 +399,7 @@ private:
   int attempts_ = 0;
   int rate_waits_ = 0;
   std::optional<k8s::time_point> not_before_;
+  std::optional<k8s::time_point> retry_not_before_;
   std::optional<kelos::error> error_;
   std::vector<work_item> result_;
   discovery_stats stats_;

@@ -180,19 +180,24 @@ caf::behavior fake_api(caf::event_based_actor* self, std::shared_ptr<api_state> 
 struct source_script {
   std::map<std::string, std::vector<sources::work_item>> items; // per spawner name
   std::map<std::string, kelos::error> errors;
+  std::map<std::string, k8s::time_point> retry_not_before; // with an error: the source's reset
   std::map<std::string, int> discoveries;
 };
 
 class scripted_discovery final : public sources::discovery {
 public:
-  explicit scripted_discovery(kelos::expected<std::vector<sources::work_item>> r) : result_(std::move(r)) {}
+  explicit scripted_discovery(kelos::expected<std::vector<sources::work_item>> r,
+                              std::optional<k8s::time_point> retry = std::nullopt)
+    : result_(std::move(r)), retry_(retry) {}
   std::optional<sources::source_request> next_request() override { return std::nullopt; }
   void on_response(const sources::source_response&) override {}
   void on_transport_error(const kelos::error&) override {}
+  std::optional<k8s::time_point> retry_not_before() const override { return retry_; }
   kelos::expected<std::vector<sources::work_item>> result() override { return result_; }
 
 private:
   kelos::expected<std::vector<sources::work_item>> result_;
+  std::optional<k8s::time_point> retry_;
 };
 
 sources::work_item issue(int n, std::vector<std::string> labels = {}) {
@@ -244,8 +249,11 @@ protected:
       -> kelos::expected<std::unique_ptr<sources::discovery>> {
       const auto& name = in.spawner->meta.name;
       ++src->discoveries[name];
-      if (auto e = src->errors.find(name); e != src->errors.end())
-        return std::unique_ptr<sources::discovery>(new scripted_discovery(e->second));
+      if (auto e = src->errors.find(name); e != src->errors.end()) {
+        auto r = src->retry_not_before.find(name);
+        return std::unique_ptr<sources::discovery>(new scripted_discovery(
+          e->second, r == src->retry_not_before.end() ? std::nullopt : std::optional{r->second}));
+      }
       return std::unique_ptr<sources::discovery>(new scripted_discovery(src->items[name]));
     };
     ctx = c;
@@ -436,6 +444,30 @@ TEST_F(SpawnerTest, SuspendStopsPollingAndResumePollsAtOnce) {
   st = status("fix-bugs");
   EXPECT_EQ(st.phase, "Running");
   EXPECT_EQ(st.condition("Suspended")->status, "False");
+}
+
+TEST_F(SpawnerTest, NoCycleBeforeTheResetOfARateLimitTheDiscoveryGaveUpOn) {
+  script->errors["fix-bugs"] = kelos::error{errc::server_unavailable, "GitHub API rate limit exceeded"};
+  script->retry_not_before["fix-bugs"] = clock + 30min;
+  put("TaskSpawner", spawner_object("fix-bugs")); // pollInterval 1m
+  start();
+  ASSERT_EQ(script->discoveries["fix-bugs"], 1);
+  // The backoff (1m, then 2m...) and a wake are due long before the reset: they wait.
+  clock += 10min;
+  advance(10min);
+  auto obj = stored("TaskSpawner", "fix-bugs");
+  obj["metadata"]["generation"] = 2;
+  put("TaskSpawner", obj);
+  run();
+  clock += 19min;
+  advance(19min);
+  EXPECT_EQ(script->discoveries["fix-bugs"], 1) << "a cycle started before the rate limit's reset";
+  script->errors.clear();
+  script->items["fix-bugs"] = issues(1);
+  clock += 1min + 1s;
+  advance(1min + 1s);
+  EXPECT_EQ(script->discoveries["fix-bugs"], 2);
+  EXPECT_EQ(api->created.size(), 1u);
 }
 
 TEST_F(SpawnerTest, BadInputIsReportedAndOtherSpawnersCarryOn) {

@@ -441,6 +441,45 @@ TEST(GithubDiscovery, RateLimitRetriesAreBounded) {
   EXPECT_NE(items.error().message.find("still limited after 3 waits, giving up"), std::string::npos);
 }
 
+TEST(GithubDiscovery, GivingUpOnARateLimitKeepsItsResetForTheNextDiscovery) {
+  // Too long to wait: the reset stays binding after the discovery failed.
+  driver too_long{[&](const source_request&) {
+    return source_response{403,
+                           {{"Date", "Sun, 01 Mar 2026 12:00:00 GMT"},
+                            {"X-RateLimit-Remaining", "0"},
+                            {"X-RateLimit-Reset", epoch(t0 + 3600s)}},
+                           R"({"message":"API rate limit exceeded"})"};
+  }};
+  github_cache cache;
+  auto d = make_github_discovery(base_cfg(), cache, t0);
+  ASSERT_FALSE(too_long.run(*d));
+  EXPECT_EQ(d->retry_not_before(), t0 + 3600s);
+  EXPECT_EQ(d->not_before(), std::nullopt);
+
+  // Still limited after the retries: the last Retry-After counts.
+  driver always{[&](const source_request&) {
+    return source_response{429, {{"Date", "Sun, 01 Mar 2026 12:00:00 GMT"}, {"Retry-After", "5"}}, ""};
+  }};
+  d = make_github_discovery(base_cfg(), cache, t0);
+  ASSERT_FALSE(always.run(*d));
+  EXPECT_EQ(d->retry_not_before(), t0 + 5s);
+
+  // Other failures and successes leave the next discovery free.
+  driver server_errors{[&](const source_request&) { return source_response{502, {}, ""}; }};
+  d = make_github_discovery(base_cfg(), cache, t0);
+  ASSERT_FALSE(server_errors.run(*d));
+  EXPECT_EQ(d->retry_not_before(), std::nullopt);
+  int calls = 0;
+  driver limited_once{[&](const source_request&) {
+    if (++calls == 1)
+      return source_response{429, {{"Date", "Sun, 01 Mar 2026 12:00:00 GMT"}, {"Retry-After", "5"}}, ""};
+    return ok(json::array({issue(1)}));
+  }};
+  d = make_github_discovery(base_cfg(), cache, t0);
+  ASSERT_TRUE(limited_once.run(*d));
+  EXPECT_EQ(d->retry_not_before(), std::nullopt);
+}
+
 TEST(GithubDiscovery, ServerErrorsAreRetriedWithBackoff) {
   int calls = 0;
   driver drv{[&](const source_request&) {
