@@ -94,6 +94,25 @@ def start_server(binary, tmp, port, extra=()):
     return proc, url, kubeconfig
 
 
+def setup_cluster(api, repo="https://github.com/example/repo.git"):
+    """The kelos CRDs, namespace NS, Secret "creds" and Workspace "ws" (on `repo`)."""
+    for name in sorted(os.listdir(os.path.join(ROOT, "deploy", "crds"))):
+        for doc in yaml_docs(os.path.join(ROOT, "deploy", "crds", name)):
+            api.ok("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", doc)
+    deadline = time.time() + 20
+    while api.call("GET", TASKS.replace(NS, "default"))[0] != 200:
+        if time.time() > deadline:
+            raise Failure("Task CRD not served")
+        time.sleep(0.1)
+    api.ok("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
+    api.ok("POST", "/api/v1/namespaces/%s/secrets" % NS,
+           {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds"},
+            "stringData": {"ANTHROPIC_API_KEY": "x"}})
+    api.ok("POST", "/apis/kelos.dev/v1alpha1/namespaces/%s/workspaces" % NS,
+           {"apiVersion": "kelos.dev/v1alpha1", "kind": "Workspace", "metadata": {"name": "ws"},
+            "spec": {"repo": repo}})
+
+
 def build_tasks(rng, n_chains, chain_len, n_branch_groups, group_size):
     """Dependency chains (a Job only after the previous Task succeeded) and groups of Tasks on
     one branch (one at a time); some Tasks are both."""
@@ -128,6 +147,7 @@ class Checker(threading.Thread):
         super().__init__(daemon=True)
         self.api, self.tasks = api, {t["name"]: t for t in tasks}
         self.violations, self.snapshots, self.stop_flag = [], 0, threading.Event()
+        self.job_uids = {}  # Job name -> every uid seen: two means a second Job for one Task
 
     def run(self):
         while not self.stop_flag.is_set():
@@ -155,6 +175,10 @@ class Checker(threading.Thread):
         # Every Job must belong to its Task and come after all its dependencies succeeded.
         for job in jobs:
             name = job["metadata"]["name"]
+            uids = self.job_uids.setdefault(name, set())
+            uids.add(job["metadata"]["uid"])
+            if len(uids) > 1:
+                self.violations.append("two Jobs for Task %s (uids %s)" % (name, sorted(uids)))
             owners = [o for o in job["metadata"].get("ownerReferences", []) if o.get("controller")]
             if name in uid and (len(owners) != 1 or owners[0]["uid"] != uid[name]):
                 self.violations.append("Job %s is not owned by Task %s (%s)" % (name, name, owners))
@@ -223,21 +247,7 @@ def main():
         server_args = ["--event-log-size", str(args.event_log_size)] if args.event_log_size else []
         server, url, kubeconfig = start_server(args.apiserver, tmp, port, server_args)
         api = Api(url)
-        for name in sorted(os.listdir(os.path.join(ROOT, "deploy", "crds"))):
-            for doc in yaml_docs(os.path.join(ROOT, "deploy", "crds", name)):
-                api.ok("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", doc)
-        deadline = time.time() + 20
-        while api.call("GET", TASKS.replace(NS, "default"))[0] != 200:
-            if time.time() > deadline:
-                raise Failure("Task CRD not served")
-            time.sleep(0.1)
-        api.ok("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
-        api.ok("POST", "/api/v1/namespaces/%s/secrets" % NS,
-               {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds"},
-                "stringData": {"ANTHROPIC_API_KEY": "x"}})
-        api.ok("POST", "/apis/kelos.dev/v1alpha1/namespaces/%s/workspaces" % NS,
-               {"apiVersion": "kelos.dev/v1alpha1", "kind": "Workspace", "metadata": {"name": "ws"},
-                "spec": {"repo": "https://github.com/example/repo.git"}})
+        setup_cluster(api)
         tasks = build_tasks(rng, args.chains, args.chain_length, args.branch_groups, args.group_size)
         checker, kubelet = Checker(api, tasks), Kubelet(api, rng)
         checker.start()
@@ -300,7 +310,7 @@ def main():
         log.flush()
         with open(os.path.join(tmp, "controller.log"), "rb") as f:
             text = f.read().decode(errors="replace")
-        print("chaos: the controllers relisted %d times (410 Gone or a lost watch)" % text.count("kube: relisting"))
+        print("chaos: the controllers relisted %d times (410 Gone or a lost watch)" % text.count("relisting "))
         if checker.violations:
             for v in sorted(set(checker.violations))[:20]:
                 print("VIOLATION:", v)
