@@ -1,5 +1,7 @@
 #include "k8s/json.hpp"
 
+#include <cstdint>
+
 namespace kelos::k8s {
 
 std::string get_string(const json& j, const char* key, std::string fallback) {
@@ -16,6 +18,16 @@ int64_t get_int(const json& j, const char* key, int64_t fallback) {
     return fallback;
   auto it = j.find(key);
   if (it == j.end() || !it->is_number())
+    return fallback;
+  if (it->is_number_float()) {
+    // Converting a double outside int64's range (1e300, NaN cannot occur) is undefined
+    // behaviour; found by tests/fuzz/json_object.
+    double d = it->get<double>();
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+      return fallback;
+    return static_cast<int64_t>(d);
+  }
+  if (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t{INT64_MAX})
     return fallback;
   return it->get<int64_t>();
 }

@@ -68,3 +68,14 @@ TEST(ObjectRef, NamesKindNamespaceAndName) {
   EXPECT_EQ(r.to_string(), "Task default/fix-1");
   EXPECT_EQ((object_ref{"Namespace", "", "x"}.to_string()), "Namespace x");
 }
+
+TEST(JsonGetters, GetIntFallsBackOutsideInt64InsteadOfUndefinedBehaviour) {
+  auto j = json::parse(R"({"big": 1e300, "neg": -1e19, "u": 18446744073709551615, "f": 2.9, "i": -7,
+                           "max": 9223372036854775807})");
+  EXPECT_EQ(get_int(j, "big", 5), 5);
+  EXPECT_EQ(get_int(j, "neg", 5), 5);
+  EXPECT_EQ(get_int(j, "u", 5), 5);
+  EXPECT_EQ(get_int(j, "f"), 2);
+  EXPECT_EQ(get_int(j, "i"), -7);
+  EXPECT_EQ(get_int(j, "max"), INT64_MAX);
+}
