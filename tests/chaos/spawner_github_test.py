@@ -3,8 +3,9 @@ at random moments.
 
 The stand-in (a Python http.server on 127.0.0.1, given to the controller with
 --github-api-base-url) serves GET /repos/chaos/<repo>/issues as GitHub does for what
-sources/github/ asks: the state filter, pages of 4 items linked by `Link: rel="next"`, an
-ETag per page and 304 Not Modified for a matching If-None-Match. At random (seeded) it
+sources/github/ asks: the state filter, pages of 4 items newest first (GitHub's default
+order) linked by `Link: rel="next"`, an ETag per page (over its items and whether a next page
+exists) and 304 Not Modified for a matching If-None-Match. At random (seeded) it
 answers instead:
 - 500/502/503;
 - 403 with `X-RateLimit-Remaining: 0` and `X-RateLimit-Reset` 1-3 s ahead (primary limit);
@@ -172,17 +173,20 @@ class GitHub:
         state = q.get("state", ["open"])[0]
         number = int(q.get("page", ["1"])[0])
         with self.lock:
-            items = [(n, i) for n, i in sorted(self.issues[repo].items()) if state == "all" or i["state"] == state]
+            # GitHub's default order: newest first, so a new issue changes the first page.
+            items = [(n, i) for n, i in sorted(self.issues[repo].items(), reverse=True)
+                     if state == "all" or i["state"] == state]
         chunk = items[(number - 1) * PAGE:number * PAGE]
         body = [{"id": 10000 + n, "number": n, "title": i["title"], "body": "chaos item %d" % n,
                  "state": i["state"], "comments": 0,
                  "html_url": "https://github.com/%s/%s/issues/%d" % (OWNER, repo, n),
                  "user": {"login": "octocat", "id": 1, "type": "User"}, "labels": [], "assignees": [],
                  "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-02T00:00:00Z"} for n, i in chunk]
-        etag = '"%s"' % hashlib.sha1(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        more = number * PAGE < len(items)
+        etag = '"%s"' % hashlib.sha1((json.dumps(body, sort_keys=True) + str(more)).encode()).hexdigest()
         headers = {"ETag": etag, "X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "4000",
                    "X-RateLimit-Reset": str(int(time.time()) + 3600)}
-        if number * PAGE < len(items):
+        if more:
             next_q = dict((k, v[0]) for k, v in q.items())
             next_q["page"] = str(number + 1)
             headers["Link"] = '<%s/repos/%s/%s/issues?%s>; rel="next"' % (
