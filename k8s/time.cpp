@@ -33,7 +33,9 @@ bool parse_digits(std::string_view s, size_t pos, size_t n, int& out) {
 std::string format(time_point t, bool micro) {
   auto secs = std::chrono::floor<std::chrono::seconds>(t);
   auto us = (t - secs).count();
-  std::time_t tt = clock::to_time_t(secs);
+  // Not clock::to_time_t: it goes through system_clock's nanoseconds, which overflow
+  // (undefined behaviour) outside 1677..2262; parse_time accepts years 0000..9999.
+  std::time_t tt = static_cast<std::time_t>(secs.time_since_epoch().count());
   std::tm tm{};
   gmtime_r(&tt, &tm);
   char buf[128];

@@ -48,3 +48,13 @@ TEST(K8sTime, HandlesDatesBeforeTheEpochAndLeapDays) {
   ASSERT_TRUE(leap);
   EXPECT_EQ(format_time(*leap), "2024-02-29T12:00:00Z");
 }
+
+TEST(TimeFormat, YearsOutsideTheNanosecondClockRangeFormatWithoutOverflow) {
+  // system_clock counts nanoseconds (years 1677..2262); parse_time accepts 0000..9999.
+  for (const char* text : {"1013-01-02T03:10:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+                           "2263-01-01T00:00:00Z"}) {
+    auto t = kelos::k8s::parse_time(text);
+    ASSERT_TRUE(t.has_value()) << text;
+    EXPECT_EQ(kelos::k8s::format_time(*t), text);
+  }
+}
