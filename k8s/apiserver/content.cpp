@@ -141,10 +141,25 @@ std::string media_type_of(std::string_view content_type) {
 
 kelos::expected<k8s::json> yaml_to_json(std::string_view text) {
   try {
-    auto docs = YAML::LoadAll(std::string(text));
-    for (const auto& d : docs)
+    // Documents are split at column-0 `---` lines and loaded one by one: yaml-cpp 0.7's
+    // LoadAll never returns on some malformed input (a lone `,`; found by tests/fuzz/yaml).
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      std::size_t end = start;
+      while (end < text.size()) {
+        auto nl = text.find('\n', end);
+        auto line = text.substr(end, nl == std::string_view::npos ? std::string_view::npos : nl - end);
+        if (end > start && line.substr(0, 3) == "---" && (line.size() == 3 || std::isspace(static_cast<unsigned char>(line[3]))))
+          break;
+        end = nl == std::string_view::npos ? text.size() : nl + 1;
+      }
+      auto d = YAML::Load(std::string(text.substr(start, end - start)));
       if (d.IsMap() || d.IsSequence() || d.IsScalar())
         return node_to_json(d);
+      if (end >= text.size())
+        break;
+      start = end;
+    }
     return make_error(errc::parse_error, "empty YAML document");
   } catch (const std::exception& e) {
     return make_error(errc::parse_error, std::string("invalid YAML: ") + e.what());

@@ -95,6 +95,19 @@ TEST(ContentTest, YamlScalarsAreTypedLikeKubectl) {
   EXPECT_FALSE(yaml_to_json("a: [unclosed"));
 }
 
+TEST(ContentTest, YamlTakesTheFirstNonEmptyDocumentAndNeverHangs) {
+  auto j = yaml_to_json("---\n# only a comment\n---\nkind: A\n---\nkind: B\n");
+  ASSERT_TRUE(j) << j.error().message;
+  EXPECT_EQ((*j)["kind"], "A");
+  auto s = yaml_to_json("text: |\n  ---\n  kept\n");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ((*s)["text"], "---\nkept\n");
+  EXPECT_FALSE(yaml_to_json("---\n"));
+  // yaml-cpp's LoadAll loops forever on these (found by tests/fuzz/yaml).
+  (void)yaml_to_json(",");
+  (void)yaml_to_json(",a: b\n---\nc: d\n");
+}
+
 TEST(ContentTest, RejectsUnknownMediaTypesWith415) {
   server_request req;
   req.headers["content-type"] = "application/xml";
