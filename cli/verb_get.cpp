@@ -1,7 +1,10 @@
 // `kelos get <kind> [NAME]`: tables, detail views (-d), YAML/JSON (-o), all namespaces (-A),
-// phase filters for tasks and a polling watch (-w). Seed §4.2.
+// phase filters for tasks and a watch (-w) that prints every change. Seed §4.2.
 
 #include "cli/cli_session.hpp"
+#include "cli/cli_watch.hpp"
+#include "cli/rest.hpp"
+#include "k8s/client/request.hpp"
 #include "cli/verbs.hpp"
 
 #include <iostream>
@@ -86,23 +89,15 @@ int get_kind(const kind_info& k, const get_flags& f, const global_options& g, co
     print_objects(k, items, f, !f.name.empty(), true);
   if (!f.watch)
     return 0;
-  // Watch: poll every 2 s and print each object whose resourceVersion changed.
+  // Watch: a real watch from the list's resourceVersion. Each change is printed once (a
+  // relist after 410 Gone or a broken stream prints only objects that changed meanwhile).
   std::map<std::string, std::string> seen;
   for (const auto& o : items)
     seen[key_of(o)] = resource_version(o);
   std::cout << std::flush;
-  while (true) {
-    std::this_thread::sleep_for(std::chrono::seconds{2});
-    std::vector<json> changed;
-    for (auto& o : fetch()) {
-      auto& rv = seen[key_of(o)];
-      if (rv != resource_version(o)) {
-        rv = resource_version(o);
-        changed.push_back(std::move(o));
-      }
-    }
+  auto print_changes = [&](const std::vector<json>& changed) {
     if (changed.empty())
-      continue;
+      return;
     if (f.output == "yaml")
       for (const auto& o : changed)
         std::cout << "---\n" << to_yaml(without_managed_fields(o));
@@ -112,6 +107,81 @@ int get_kind(const kind_info& k, const get_flags& f, const global_options& g, co
     else
       print_objects(k, changed, f, false, false);
     std::cout << std::flush;
+  };
+  auto wanted = [&](const json& o) {
+    if (f.phase.empty())
+      return true;
+    auto phase = o.contains("status") ? o["status"].value("phase", std::string{}) : std::string{};
+    return std::find(f.phase.begin(), f.phase.end(), phase) != f.phase.end();
+  };
+  auto relist = [&]() -> std::string {
+    auto list = rest_call(*s.http, k8s::list_request(res, f.all_namespaces ? std::string{} : s.ns));
+    if (!list)
+      return {};
+    std::vector<json> changed;
+    for (auto& o : (*list)["items"]) {
+      if ((!f.name.empty() && o["metadata"].value("name", std::string{}) != f.name) || !wanted(o))
+        continue;
+      auto& rv = seen[key_of(o)];
+      if (rv != resource_version(o)) {
+        rv = resource_version(o);
+        changed.push_back(std::move(o));
+      }
+    }
+    print_changes(changed);
+    return k8s::resource_version_of(*list);
+  };
+  std::string from = relist();
+  auto pause = std::chrono::milliseconds{500};
+  while (true) {
+    if (from.empty()) {
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds{8000});
+      from = relist();
+      continue;
+    }
+    k8s::watch_options wo;
+    wo.resource_version = from;
+    if (!f.name.empty())
+      wo.field_selector = "metadata.name=" + f.name;
+    blocking_watch w(*s.http, k8s::watch_request(res, f.all_namespaces ? std::string{} : s.ns, wo));
+    while (true) {
+      auto it = w.next(std::chrono::seconds{60});
+      if (!it)
+        continue;
+      if (auto* end = std::get_if<blocking_watch::ended>(&*it)) {
+        if (end->error)
+          std::cerr << "kelos: watch interrupted (" << end->error.render() << "); resuming\n";
+        break; // a clean end (server timeout) resumes from `from`
+      }
+      auto& ev = std::get<k8s::watch_event>(*it);
+      if (ev.type == k8s::watch_event_type::error) {
+        if (!ev.is_gone())
+          std::cerr << "kelos: watch error: " << k8s::error_of(ev).render() << "; relisting\n";
+        from.clear(); // 410 Gone or another error: relist before watching again
+        break;
+      }
+      if (auto rv = ev.resource_version(); !rv.empty())
+        from = rv;
+      if (ev.type == k8s::watch_event_type::bookmark)
+        continue;
+      pause = std::chrono::milliseconds{500};
+      auto key = key_of(ev.object);
+      if (ev.type == k8s::watch_event_type::deleted) {
+        if (seen.erase(key))
+          print_changes({ev.object});
+        continue;
+      }
+      if (!wanted(ev.object)) {
+        seen.erase(key);
+        continue;
+      }
+      auto& rv = seen[key];
+      if (rv == resource_version(ev.object))
+        continue;
+      rv = resource_version(ev.object);
+      print_changes({ev.object});
+    }
   }
 }
 
@@ -133,7 +203,7 @@ int verb_get(const std::vector<std::string>& args, const environment& env) {
     sub->add_option("name", f.name, "Show only this " + k.singular);
     sub->add_option("-o,--output", f.output, "Output format: yaml or json");
     sub->add_flag("-d,--detail", f.detail, "Show every field of one " + k.singular);
-    sub->add_flag("-w,--watch", f.watch, "Keep printing changes (every 2 s) until interrupted");
+    sub->add_flag("-w,--watch", f.watch, "Keep printing each change (add, update, delete) until interrupted");
     sub->add_flag("-A,--all-namespaces", f.all_namespaces, "List across all namespaces");
     if (k.k == kind::task)
       sub->add_option("--phase", f.phase, "Only tasks in these phases (Pending, Running, Succeeded, Failed, Waiting)")

@@ -18,6 +18,7 @@ target_link_libraries(kelos_cli_pure PUBLIC kelos_core kelos_sources_pure PRIVAT
 
 add_library(kelos_cli_verbs STATIC
   ${CMAKE_CURRENT_LIST_DIR}/cli_session.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/cli_watch.cpp
   ${CMAKE_CURRENT_LIST_DIR}/verb_run.cpp
   ${CMAKE_CURRENT_LIST_DIR}/verb_create.cpp
   ${CMAKE_CURRENT_LIST_DIR}/verb_get.cpp

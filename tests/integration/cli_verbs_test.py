@@ -154,11 +154,18 @@ def scenario_crud(srv):
     time.sleep(1.0)
     srv.kubectl("patch", "task", "t3", "--subresource=status", "--type=merge",
                 "-p", json.dumps({"status": {"phase": "Pending"}}))
+    # A Task created and deleted at once shows up twice (added, deleted): a poll would miss it.
+    srv.kubectl("create", "-f", "-", stdin=json.dumps({
+        "apiVersion": "kelos.dev/v1alpha1", "kind": "Task", "metadata": {"name": "blink"},
+        "spec": {"type": "claude-code", "prompt": "x", "credentials": {"type": "api-key", "secretRef": {"name": "s"}}}}))
+    srv.kubectl("delete", "task", "blink", "--wait=false")
     time.sleep(3.0)
     watcher.terminate()
     out = watcher.communicate(timeout=10)[0].decode()
     rows = [l.split() for l in out.splitlines()]
-    check(rows[0][0] == "NAME" and [r[0] for r in rows[1:]] == ["t1", "t3", "t3"] and rows[-1][2] == "Pending", out)
+    names = [r[0] for r in rows[1:]]
+    check(rows[0][0] == "NAME" and names[:3] == ["t1", "t3", "t3"] and rows[3][2] == "Pending", out)
+    check(names.count("blink") >= 2 and set(names[3:]) == {"blink"}, out)
     srv.kubectl("patch", "task", "t3", "--subresource=status", "--type=merge",
                 "-p", json.dumps({"status": {"phase": "Waiting"}}))
 
