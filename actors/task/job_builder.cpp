@@ -585,6 +585,10 @@ kelos::expected<k8s::json> build_job(const job_inputs& in, const job_builder_con
     return make_error(errc::invalid_config, "no git helper image configured");
   if (starts_with(spec.branch, "-"))
     return invalid("invalid branch " + go_quoted(spec.branch) + ": must not start with '-'");
+  // execve() ends an argument at the first NUL: the agent would get a silently cut prompt.
+  if (auto nul = in.prompt.find('\0'); nul != std::string::npos)
+    return invalid("the prompt contains a NUL character at byte " + std::to_string(nul) +
+                   ", which a process argument cannot carry");
 
   pod_parts p;
   add_task_env(p, task);

@@ -145,6 +145,13 @@ TEST(HostileJobBuilder, PromptIsTheAgentsOnlyArgumentVerbatimAndNeverReachesAShe
     SCOPED_TRACE(text);
     const std::string prompt = "Fix: " + text;
     auto job = build(prompt, &ws);
+    if (text.find('\0') != std::string::npos) {
+      // A NUL would silently cut the argument at execve(): a clear error instead.
+      ASSERT_FALSE(job.has_value());
+      EXPECT_NE(job.error().message.find("the prompt contains a NUL character at byte 8"), std::string::npos)
+        << job.error().message;
+      continue;
+    }
     ASSERT_TRUE(job.has_value()) << job.error().message;
     const json& agent = pod_spec(*job).at("containers").at(0);
     EXPECT_EQ(agent.at("command"), json::array({"/kelos_entrypoint.sh"}));
