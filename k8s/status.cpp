@@ -1,5 +1,7 @@
 #include "k8s/status.hpp"
 
+#include <cctype>
+
 namespace kelos::k8s {
 
 std::optional<api_status> parse_status(const json& body) {
@@ -77,13 +79,51 @@ errc errc_for_status(int code, std::string_view reason) {
   return errc::http_error;
 }
 
+std::string redact_credentials(std::string_view text) {
+  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  auto starts_with_scheme = [&](std::size_t i, std::string_view scheme) {
+    if (text.size() - i < scheme.size())
+      return false;
+    for (std::size_t k = 0; k < scheme.size(); ++k)
+      if (lower(text[i + k]) != scheme[k])
+        return false;
+    return true;
+  };
+  auto ends_credential = [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) || std::string_view{"\"'`<>()[]{},;"}.find(c) != std::string_view::npos;
+  };
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t len = 0;
+    for (std::string_view scheme : {std::string_view{"bearer "}, std::string_view{"basic "}})
+      if (starts_with_scheme(i, scheme))
+        len = scheme.size();
+    if (len == 0) {
+      out.push_back(text[i++]);
+      continue;
+    }
+    out.append(text.substr(i, len));
+    i += len;
+    std::size_t end = i;
+    while (end < text.size() && !ends_credential(text[end]))
+      ++end;
+    if (end > i)
+      out += "[redacted]";
+    i = end;
+  }
+  return out;
+}
+
 kelos::error error_from_response(int code, const std::string& body, std::string_view what) {
   auto parsed = json::parse(body, nullptr, false);
   if (auto st = parse_status(parsed)) {
     return kelos::error{errc_for_status(code, st->reason),
-                        std::string{what} + ": " + st->message};
+                        std::string{what} + ": " + redact_credentials(st->message)};
   }
-  std::string snippet = body.substr(0, 200);
+  // Redacted before the cut, so that no part of an echoed credential is quoted.
+  std::string snippet = redact_credentials(body).substr(0, 200);
   return kelos::error{errc_for_status(code, {}),
                       std::string{what} + ": HTTP " + std::to_string(code)
                         + (snippet.empty() ? "" : ": " + snippet)};

@@ -32,8 +32,13 @@ std::string_view reason_for_code(int http_code);
 errc errc_for_status(int http_code, std::string_view reason);
 
 /// Builds a kelos::error from an HTTP response: the server's message when the body is a
-/// Status, else "HTTP <code>: <first 200 bytes of body>". `what` names the request.
+/// Status, else "HTTP <code>: <first 200 bytes of body>". `what` names the request. Both
+/// pass through `redact_credentials` (a proxy or webhook may echo the Authorization header).
 kelos::error error_from_response(int http_code, const std::string& body, std::string_view what);
+
+/// `text` with the credential after each "Bearer " or "Basic " (any case) replaced by
+/// "[redacted]". The credential runs to the next space, quote, bracket, comma or semicolon.
+std::string redact_credentials(std::string_view text);
 
 /// True for errors worth retrying on idempotent requests (429, 5xx, connection, timeout).
 bool is_retryable(errc code) noexcept;

@@ -188,13 +188,19 @@ std::string access_tokens_path(std::string_view installation_id) {
   return "/app/installations/" + std::string{installation_id} + "/access_tokens";
 }
 
-kelos::expected<installation_token> parse_token_response(int status, std::string_view body) {
+kelos::expected<installation_token> parse_token_response(int status, std::string_view body,
+                                                         std::string_view credential) {
   auto parsed = k8s::json::parse(body, nullptr, false);
   if (status != 201) {
     std::string msg = "GitHub returned HTTP " + std::to_string(status);
+    // Redacted before the cut, so that no part of an echoed credential is quoted either.
+    std::string redacted{body};
+    if (!credential.empty())
+      for (auto pos = redacted.find(credential); pos != std::string::npos; pos = redacted.find(credential, pos))
+        redacted.replace(pos, credential.size(), "[redacted]");
     if (parsed.is_object() && parsed.contains("token"))
       msg += ": (body withheld: it holds a token)";
-    else if (auto quote = printable(body, max_body_quote); !quote.empty())
+    else if (auto quote = printable(redacted, max_body_quote); !quote.empty())
       msg += ": " + quote;
     return kelos::make_error(k8s::errc_for_status(status, {}), std::move(msg));
   }

@@ -83,7 +83,10 @@ std::string access_tokens_path(std::string_view installation_id);
 /// `server_unavailable`, else `http_error`) and the message
 /// `GitHub returned HTTP <status>: <first 1 KiB of the body>` (made valid single-line UTF-8;
 /// a body that holds a `token` field is withheld). A bad 201 body is `errc::parse_error`
-/// naming the field, never quoting the body. The token never appears in a message.
-kelos::expected<installation_token> parse_token_response(int status, std::string_view body);
+/// naming the field, never quoting the body. The token never appears in a message, nor does
+/// `credential` (the request's JWT): a body that echoes it has each copy replaced by
+/// `[redacted]` before it is quoted.
+kelos::expected<installation_token> parse_token_response(int status, std::string_view body,
+                                                         std::string_view credential = {});
 
 } // namespace kelos::github

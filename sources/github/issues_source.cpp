@@ -181,7 +181,8 @@ private:
 
   std::string status_message(const source_response& r) const {
     std::string msg = "GitHub API returned status " + std::to_string(r.status) + " for " + target_;
-    if (auto m = error_message(r.body); !m.empty())
+    // Redacted before error_message's cut, so that no part of an echoed token is quoted.
+    if (auto m = error_message(redact(r.body, cfg_.token)); !m.empty())
       msg += ": " + m;
     return msg;
   }
@@ -211,7 +212,7 @@ private:
   void on_rate_limited(const source_response& r, const rate_limit_wait& wait, k8s::time_point server_now) {
     const auto length = wait.until - server_now;
     std::string msg = "GitHub API rate limit exceeded for " + target_ + ": " + wait.reason;
-    if (auto m = error_message(r.body); !m.empty())
+    if (auto m = error_message(redact(r.body, cfg_.token)); !m.empty())
       msg += ": " + m;
     // Giving up does not lift the limit: the next discovery must not start before it ends.
     if (length > std::chrono::duration_cast<std::chrono::microseconds>(cfg_.max_rate_limit_wait)) {

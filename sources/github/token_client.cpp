@@ -35,7 +35,7 @@ kelos::expected<installation_token> fetch_installation_token(const app_credentia
   cfg.ca_pem = options.ca_pem;
   cfg.user_agent = options.user_agent;
   // The JWT goes through the transport's bearer hook, which keeps it out of the request value.
-  cfg.bearer_token = [token = std::move(*jwt)]() -> kelos::expected<std::string> { return token; };
+  cfg.bearer_token = [token = *jwt]() -> kelos::expected<std::string> { return token; };
   // One exchange per client: no keep-alive pool, every step bounded by the overall timeout.
   cfg.max_idle_connections = 0;
   cfg.connect_timeout = std::min(cfg.connect_timeout, options.timeout);
@@ -56,7 +56,8 @@ kelos::expected<installation_token> fetch_installation_token(const app_credentia
   auto resp = (*client)->send_sync(std::move(req), options.timeout);
   if (!resp)
     return prefixed(std::move(resp).error());
-  auto token = parse_token_response(resp->status, resp->body);
+  // An error answer may echo the Authorization header: its JWT is never quoted.
+  auto token = parse_token_response(resp->status, resp->body, *jwt);
   if (!token)
     return prefixed(std::move(token).error());
   return token;

@@ -293,6 +293,23 @@ TEST(GitHubAppTokenResponse, QuotesAtMostOneKibibyteOfValidUtf8) {
   EXPECT_NO_THROW((void)json(msg).dump());
 }
 
+TEST(GitHubAppTokenResponse, NeverQuotesTheEchoedCredential) {
+  const std::string jwt = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxIn0.c2lnbmF0dXJlLXNlY3JldA";
+  // GitHub (or a proxy in front of it) echoing the Authorization header, as JSON and as text.
+  for (auto [status, body] : {std::pair{401, R"({"message":"could not decode: Bearer )" + jwt + R"("})"},
+                              std::pair{500, "upstream failed for Bearer " + jwt + " (" + jwt + ")"}}) {
+    auto tok = parse_token_response(status, body, jwt);
+    ASSERT_FALSE(tok);
+    EXPECT_EQ(tok.error().message.find(jwt), std::string::npos) << tok.error().message;
+    EXPECT_EQ(tok.error().message.find("c2lnbmF0dXJl"), std::string::npos) << tok.error().message;
+    EXPECT_NE(tok.error().message.find("Bearer [redacted]"), std::string::npos) << tok.error().message;
+  }
+  // A credential near the 1 KiB cut is redacted before the cut: no part of it is quoted.
+  auto cut = parse_token_response(401, std::string(1000, 'x') + jwt, jwt);
+  ASSERT_FALSE(cut);
+  EXPECT_EQ(cut.error().message.find("eyJ"), std::string::npos) << cut.error().message;
+}
+
 TEST(GitHubAppTokenResponse, MalformedCreatedBodiesNeverQuoteTheToken) {
   struct row {
     std::string body;

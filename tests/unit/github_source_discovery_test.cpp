@@ -539,6 +539,9 @@ TEST(GithubDiscovery, ClientErrorsNameStatusTargetAndMessageNeverTheToken) {
     {418, "<html>teapot</html>", errc::http_error, "GitHub API returned status 418 for " + list1},
     {404, R"({"message":")" + std::string(300, 'x') + "\"}", errc::not_found,
      "GitHub API returned status 404 for " + list1 + ": " + std::string(200, 'x') + "..."},
+    // An echoed token across the 200-byte cut: redacted first, so no prefix of it survives.
+    {401, R"({"message":")" + std::string(195, 'x') + R"(ghp_TOPSECRET"})", errc::unauthorized,
+     "GitHub API returned status 401 for " + list1 + ": " + std::string(195, 'x') + "[reda..."},
   };
   for (const auto& t : cases) {
     driver drv{[&](const source_request&) { return source_response{t.status, {}, t.body}; }};
@@ -550,6 +553,7 @@ TEST(GithubDiscovery, ClientErrorsNameStatusTargetAndMessageNeverTheToken) {
     EXPECT_EQ(items.error().code, t.code) << t.status;
     EXPECT_EQ(items.error().message, t.want);
     EXPECT_EQ(items.error().message.find("TOPSECRET"), std::string::npos);
+    EXPECT_EQ(items.error().message.find("ghp_"), std::string::npos);
     EXPECT_EQ(drv.log.size(), 1u) << "no retry of a client error";
     EXPECT_EQ(drv.log[0].header("Authorization"), "Bearer ghp_TOPSECRET");
   }

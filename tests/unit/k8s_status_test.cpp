@@ -42,3 +42,22 @@ TEST(Status, ErrorFromResponseKeepsTheServerMessage) {
   EXPECT_EQ(plain.code, errc::server_unavailable);
   EXPECT_EQ(plain.render(), "server_unavailable: list pods: HTTP 502: <html>bad gateway</html>");
 }
+
+TEST(Status, ErrorFromResponseNeverQuotesAnEchoedCredential) {
+  // A proxy or webhook in front of the API server echoing the Authorization header.
+  const std::string token = "kube-SECRET-0123456789abcdef";
+  auto plain = error_from_response(401, "<html>401: you sent Authorization: Bearer " + token + "</html>", "list pods");
+  EXPECT_EQ(plain.message, "list pods: HTTP 401: <html>401: you sent Authorization: Bearer [redacted]</html>");
+  auto status = error_from_response(
+    403, make_status(403, "Forbidden", "webhook denied \"Basic " + token + "\", bearer " + token).dump(), "create pods");
+  EXPECT_EQ(status.message, "create pods: webhook denied \"Basic [redacted]\", bearer [redacted]");
+  // Redacted before the 200-byte cut: no piece of it survives.
+  auto cut = error_from_response(502, std::string(180, 'x') + " Bearer " + token, "get pods");
+  EXPECT_EQ(cut.message.find("kube-SECRET"), std::string::npos) << cut.message;
+}
+
+TEST(Status, RedactCredentialsLeavesOtherTextAlone) {
+  EXPECT_EQ(redact_credentials("no credential here; bearer"), "no credential here; bearer");
+  EXPECT_EQ(redact_credentials("BEARER abc.def-ghi_jkl=,next"), "BEARER [redacted],next");
+  EXPECT_EQ(redact_credentials("Bearer  x"), "Bearer  x"); // two spaces: nothing follows the scheme
+}
