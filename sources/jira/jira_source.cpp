@@ -206,8 +206,9 @@ public:
       return;
     }
     if (response.status != 200) {
+      // Redacted before error_detail's cut, so that no part of an echoed secret is quoted.
       fail(k8s::errc_for_status(response.status, {}),
-           "status " + std::to_string(response.status) + ": " + error_detail(response.body));
+           "status " + std::to_string(response.status) + ": " + error_detail(redacted(response.body)));
       return;
     }
     auto answer = parse_answer(response.body);
@@ -259,11 +260,15 @@ private:
   std::string path() const { return std::string{legacy_ ? legacy_path : jql_path}; }
 
   void fail(errc code, std::string why) {
-    auto message = "jira: GET " + path() + ": " + why;
+    error_ = kelos::error{code, redacted("jira: GET " + path() + ": " + why)};
+  }
+
+  /// `text` with the token and the Authorization credential replaced by "[redacted]".
+  std::string redacted(std::string text) const {
     for (const auto& s : secrets_)
       if (s.size() >= 4) // a shorter "secret" would mangle the message and hide nothing
-        replace_all(message, s, "[redacted]");
-    error_ = kelos::error{code, std::move(message)};
+        replace_all(text, s, "[redacted]");
+    return text;
   }
 
   std::string base_;

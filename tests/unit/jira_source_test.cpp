@@ -407,6 +407,13 @@ TEST(JiraSource, StatusErrorsUseJiraMessagesAndHideTheToken) {
   });
   ASSERT_FALSE(basic.items);
   EXPECT_EQ(basic.items.error().message, "jira: GET /rest/api/2/search/jql: status 500: got Basic [redacted]");
+  // An echoed token across the 512-byte cut: redacted first, so no prefix of it survives.
+  auto cut = drive(cloud(), [&](const source_request&) {
+    return source_response{500, {}, std::string(505, 'e') + token};
+  });
+  ASSERT_FALSE(cut.items);
+  EXPECT_FALSE(has(cut.items.error().message, token.substr(0, 7))) << cut.items.error().message;
+  EXPECT_TRUE(has(cut.items.error().message, std::string(505, 'e') + "[redact")) << cut.items.error().message;
 }
 
 TEST(JiraSource, LongErrorBodiesAreCut) {
