@@ -94,6 +94,8 @@ struct watch_entry {
   uint64_t timer_generation = 0;
   /// First pages of lists issued so far: every one after the first is a relist.
   uint64_t lists_started = 0;
+  /// Why the next first list page is requested (`k8s::list_cause`), for the relist log.
+  std::string list_cause = "first list";
   /// Watch streams opened so far: every one after the first is a restart.
   uint64_t watches_started = 0;
 };
@@ -266,8 +268,8 @@ void issue(kube_pointer self, const watch_spec& spec, const k8s::watch_action& a
   auto req = w.machine.request_for(action, w.resource, spec.namespace_);
   if (action.kind == k8s::watch_action::kind_t::list) {
     if (action.continue_token.empty() && w.lists_started++ > 0) {
-      logging::info({"kube", ""}, "relisting {} (relist {}: the watch could not resume)", spec.to_string(),
-                    w.lists_started - 1);
+      logging::info({"kube", ""}, "relisting {} (relist {}: {})", spec.to_string(), w.lists_started - 1,
+                    w.list_cause);
       if (auto& m = self->state.cfg.metrics)
         m->relists.with({w.resource.qualified_plural()}).inc();
     }
@@ -349,6 +351,8 @@ void handle_watch_step(kube_pointer self, const watch_spec& spec, k8s::watch_ste
     else
       logging::debug({"kube", spec.to_string()}, "watch: {}", err.render());
   }
+  if (step.next.kind == k8s::watch_action::kind_t::list && step.next.continue_token.empty())
+    it->second.list_cause = k8s::list_cause(step.error);
   apply_events(self, spec, it->second, std::move(step.events));
   execute(self, spec, step.next);
 }

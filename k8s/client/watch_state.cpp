@@ -30,6 +30,12 @@ watch_input input_from_line(std::string_view line, const filter_node* event_filt
   return event_received{std::move(*ev)};
 }
 
+std::string list_cause(const std::optional<kelos::error>& why) {
+  if (!why) return "first list";
+  if (why->code == errc::gone) return "410 Gone: " + why->render();
+  return "the list failed: " + why->render();
+}
+
 kelos::expected<void> validate(const watch_config& cfg) {
   if (cfg.page_size < 0) return make_error(errc::invalid_config, "watch.page_size: must not be negative");
   if (cfg.timeout_seconds < 0) return make_error(errc::invalid_config, "watch.timeout_seconds: must not be negative");

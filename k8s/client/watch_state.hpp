@@ -142,6 +142,12 @@ struct watch_step {
   std::optional<kelos::error> error;
 };
 
+/// Why a first list page is requested, for logs, from the `watch_step::error` that led to
+/// it: "first list" (none), "410 Gone: <error>" (`errc::gone`: the version to resume from
+/// left the server's history, or a continue token expired) or "the list failed: <error>"
+/// (a retry after a list that could not be made: connection lost or refused, 5xx...).
+std::string list_cause(const std::optional<kelos::error>& why);
+
 /// The watch state machine. Copyable value; deterministic for a given backoff seed.
 class watch_machine {
 public:

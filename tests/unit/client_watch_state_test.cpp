@@ -325,3 +325,18 @@ TEST(WatchState, ValidateConfig) {
   d.backoff.factor = 0;
   EXPECT_FALSE(validate(d));
 }
+
+TEST(WatchState, ListCauseTellsWhyAFirstPageIsListed) {
+  EXPECT_EQ(list_cause(std::nullopt), "first list");
+  // A 410 from a watch relists at once; the step's error is the cause.
+  auto m = synced_machine();
+  auto gone = m.step(stream_failed{kelos::make_error(kelos::errc::gone, "too old resource version: 5")});
+  ASSERT_EQ(gone.next.kind, watch_action::kind_t::list);
+  EXPECT_EQ(list_cause(gone.error).rfind("410 Gone: ", 0), 0u) << list_cause(gone.error);
+  EXPECT_NE(list_cause(gone.error).find("too old resource version: 5"), std::string::npos);
+  // A first page that could not be listed is retried (after a backoff).
+  auto failed = m.step(list_failed{kelos::make_error(kelos::errc::connection_failed, "refused")});
+  ASSERT_EQ(failed.next.kind, watch_action::kind_t::list);
+  EXPECT_EQ(list_cause(failed.error).rfind("the list failed: ", 0), 0u) << list_cause(failed.error);
+  EXPECT_NE(list_cause(failed.error).find("refused"), std::string::npos);
+}
