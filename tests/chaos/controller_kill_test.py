@@ -13,7 +13,16 @@ Invariants (issue 8 §2):
 - never two Jobs for one Task (a Job's controller owner is its Task's uid);
 - every Task eventually reaches Succeeded, and every Task gets exactly one Job.
 
+With --cut-streams N the controller talks to the API server through a TCP proxy on
+127.0.0.1 (CutProxy) that, at N seeded moments during the bursts, cuts the connections open
+at that moment, both directions, mid-stream (RST or FIN), while the server stays up: watch
+streams end inside or between events and resume from their last resourceVersion, which a
+small replay window (--event-log-size 16) has often dropped, so the live server answers 410
+and the controller relists. The test counts the relists by cause (the controller's
+`relisting <spec> (relist n: <cause>)` lines).
+
   /usr/bin/python3 controller_kill_test.py --apiserver BIN --controller BIN [--kills 50] [--seed 1]
+      [--server-restarts K] [--cut-streams N] [--event-log-size 16]
 """
 import argparse
 import json
@@ -21,6 +30,8 @@ import os
 import random
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -92,6 +103,151 @@ def start_server(binary, tmp, port, extra=()):
     with open(kubeconfig) as f:
         url = [l.split("server:")[1].strip() for l in f if "server:" in l][0]
     return proc, url, kubeconfig
+
+
+class CutProxy(threading.Thread):
+    """A TCP proxy on 127.0.0.1 in front of the API server (127.0.0.1:`upstream_port`) that
+    can cut every connection open at a given moment, in both directions, at whatever byte is
+    in flight. Bounded: at most MAX_CONNECTIONS at once (more are refused), two pump threads
+    per connection, everything ends with stop()."""
+
+    MAX_CONNECTIONS = 256
+
+    def __init__(self, upstream_port):
+        super().__init__(daemon=True)
+        self.upstream_port = upstream_port
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.conns = {}  # id -> [client, upstream, pumps still running]
+        self.cut_ids = set()  # connections being cut: no half-close passed on
+        self.next_id = 0
+        self.pumps = []
+        self.stop_flag = threading.Event()
+        self.accepted = self.refused = self.cuts = self.cut_connections = 0
+
+    def run(self):
+        while not self.stop_flag.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            client.settimeout(None)
+            with self.lock:
+                full = len(self.conns) >= self.MAX_CONNECTIONS
+            try:
+                if full:
+                    raise OSError("too many connections")
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                self.refused += 1
+                client.close()
+                continue
+            with self.lock:
+                cid, self.next_id = self.next_id, self.next_id + 1
+                self.conns[cid] = [client, upstream, 2]
+                self.accepted += 1
+                self.pumps = [t for t in self.pumps if t.is_alive()]
+                for src, dst in ((client, upstream), (upstream, client)):
+                    t = threading.Thread(target=self.pump, args=(cid, src, dst), daemon=True)
+                    self.pumps.append(t)
+                    t.start()
+
+    def pump(self, cid, src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    with self.lock:
+                        was_cut = cid in self.cut_ids
+                    if not was_cut:
+                        dst.shutdown(socket.SHUT_WR)  # pass the half-close on
+                    break
+                dst.sendall(data)
+        except OSError:
+            for sock in (src, dst):  # one side failed: end the other direction too
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        with self.lock:
+            entry = self.conns.get(cid)
+            if entry is None:
+                return
+            entry[2] -= 1
+            if entry[2] > 0:
+                return
+            del self.conns[cid]
+            self.cut_ids.discard(cid)
+        for sock in entry[:2]:  # the last pump closes (never another thread: no fd reuse race)
+            sock.close()
+
+    def cut(self, rng):
+        """Cuts every open connection: RST (linger 0) or FIN, chosen by `rng` per cut."""
+        reset = rng.random() < 0.5
+        with self.lock:
+            entries = list(self.conns.values())
+            self.cut_ids.update(self.conns)
+        for client, upstream, _ in entries:
+            for sock in (client, upstream):
+                try:
+                    if reset:  # close() by the last pump then sends RST
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    sock.shutdown(socket.SHUT_RD if reset else socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        self.cuts += 1
+        self.cut_connections += len(entries)
+        return len(entries)
+
+    def stop(self):
+        self.stop_flag.set()
+        self.join(5)
+        self.listener.close()
+        with self.lock:
+            entries = list(self.conns.values())
+            pumps = list(self.pumps)
+        for client, upstream, _ in entries:
+            for sock in (client, upstream):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        for t in pumps:
+            t.join(5)
+
+
+def proxied_kubeconfig(kubeconfig, tmp, proxy_port):
+    """A copy of `kubeconfig` whose server is the proxy."""
+    path = os.path.join(tmp, "kubeconfig-proxy")
+    with open(kubeconfig) as f:
+        lines = f.readlines()
+    with open(path, "w") as f:
+        for l in lines:
+            if "server:" in l:
+                l = l.split("server:")[0] + "server: http://127.0.0.1:%d\n" % proxy_port
+            f.write(l)
+    return path
+
+
+def relist_causes(text):
+    """Counts the controller's `relisting` log lines by cause (410 Gone, a failed list, other)
+    and returns the counts and the first line of each cause."""
+    out = {"410 Gone": 0, "the list failed": 0, "other": 0}
+    examples = {}  # cause -> its first line
+    for line in text.splitlines():
+        if "relisting " not in line:
+            continue
+        key = next((k for k in out if k != "other" and ": " + k + ": " in line), "other")
+        out[key] += 1
+        examples.setdefault(key, line.strip())
+    return out, examples
 
 
 def setup_cluster(api, repo="https://github.com/example/repo.git"):
@@ -235,12 +391,15 @@ def main():
     ap.add_argument("--server-restarts", type=int, default=0,
                     help="also kill -9 and restart the API server (same port and data dir) this many "
                          "times during the kills: watch streams are cut mid-flight and relisted")
+    ap.add_argument("--cut-streams", type=int, default=0,
+                    help="put a TCP proxy between controller and API server and cut every open "
+                         "connection (watch streams mid-flight) at this many random moments")
     ap.add_argument("--event-log-size", type=int, default=0,
                     help="the API server's watch replay window; a small one forces 410 Gone and relists")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     tmp = tempfile.mkdtemp(prefix="kelos-chaos-")
-    server = controller = None
+    server = controller = proxy = None
     started = time.time()
     try:
         port = free_port()
@@ -253,8 +412,17 @@ def main():
         checker.start()
         kubelet.start()
 
+        controller_kubeconfig = kubeconfig
+        cuts_in = {}  # kill iteration -> number of cuts during it
+        if args.cut_streams:
+            proxy = CutProxy(port)
+            proxy.start()
+            controller_kubeconfig = proxied_kubeconfig(kubeconfig, tmp, proxy.port)
+            for _ in range(args.cut_streams):
+                k = rng.randrange(args.kills)
+                cuts_in[k] = cuts_in.get(k, 0) + 1
         log = open(os.path.join(tmp, "controller.log"), "ab")
-        cmd = [args.controller, "--kubeconfig", kubeconfig, "--metrics-bind-address", "0",
+        cmd = [args.controller, "--kubeconfig", controller_kubeconfig, "--metrics-bind-address", "0",
                "--health-probe-bind-address", "0", "--log-level", "info"]
         pending = list(tasks)
         kills = 0
@@ -266,6 +434,14 @@ def main():
             for _ in range(min(len(pending), rng.randint(0, 4))):
                 api.ok("POST", TASKS, task_object(pending.pop()))
             time.sleep(rng.uniform(0.05, 1.0))
+            for _ in range(cuts_in.get(kills, 0)):
+                # Cut the controller's connections while it streams watches and writes; the
+                # server stays up and Tasks and Jobs keep changing, so the watches resume
+                # into a replay window that may have moved past them (410, relist).
+                time.sleep(rng.uniform(0.2, 1.2))
+                proxy.cut(rng)
+            if cuts_in.get(kills):
+                time.sleep(rng.uniform(0.5, 2.0))
             if restart_at and kills == restart_at[0]:
                 # The API server dies under the running controller, whose watches and requests
                 # must recover against the restarted server (same port, same data).
@@ -310,7 +486,18 @@ def main():
         log.flush()
         with open(os.path.join(tmp, "controller.log"), "rb") as f:
             text = f.read().decode(errors="replace")
-        print("chaos: the controllers relisted %d times (410 Gone or a lost watch)" % text.count("relisting "))
+        causes, examples = relist_causes(text)
+        print("chaos: the controllers relisted %d times (%s)"
+              % (sum(causes.values()), ", ".join("%d %s" % (n, k) for k, n in causes.items())))
+        for line in examples.values():
+            print("chaos: e.g.", line[-300:])
+        if proxy:
+            print("chaos: %d cuts through the proxy cut %d open connections (%d accepted, %d refused)"
+                  % (proxy.cuts, proxy.cut_connections, proxy.accepted, proxy.refused))
+            if proxy.cut_connections == 0:
+                raise Failure("no cut found an open connection")
+            if not restarts and causes["410 Gone"] == 0:
+                raise Failure("streams were cut but no watch got 410 Gone from the live server")
         if checker.violations:
             for v in sorted(set(checker.violations))[:20]:
                 print("VIOLATION:", v)
@@ -329,6 +516,8 @@ def main():
             if p and p.poll() is None:
                 p.kill()
                 p.wait()
+        if proxy:
+            proxy.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
