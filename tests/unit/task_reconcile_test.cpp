@@ -1213,7 +1213,6 @@ TEST(TaskReconcileTest, PromptWithoutDependsOnIsPassedVerbatim) {
     "{{ unterminated",
     "{{define \"x\"}}{{template \"x\"}}{{end}}{{template \"x\"}}",
     "$(rm -rf /); `id`; 'quoted' \"double\" \\ \n second line",
-    std::string("nul\0byte", 8),
   };
   for (const auto& prompt : prompts) {
     SCOPED_TRACE(prompt);
@@ -1221,6 +1220,16 @@ TEST(TaskReconcileTest, PromptWithoutDependsOnIsPassedVerbatim) {
     s.task.spec.prompt = prompt;
     EXPECT_EQ(job_prompt(s.plan_of()), prompt);
   }
+}
+
+TEST(TaskReconcileTest, PromptWithANulCharacterFailsTheTaskOnceWithAClearMessage) {
+  scene s;
+  s.task.spec.prompt = std::string("nul\0byte", 8);
+  auto p = s.plan_of();
+  EXPECT_EQ(steps_of(p), (steps{"status Failed", "event Warning JobBuildFailed", "count_completed Failed",
+                                "release_branch"}));
+  EXPECT_NE(event_message(p, "JobBuildFailed").find("the prompt contains a NUL character at byte 3"),
+            std::string::npos);
 }
 
 TEST(TaskReconcileTest, HugePromptsArePassedVerbatim) {
