@@ -247,6 +247,8 @@ void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t 
         self->request(st.kube, caf::infinite, atom::call::value, k8s::create_request(jobs, ns, step.job))
           .then(
             [=](json_doc& reply) {
+              logging::info({"task", to_string(self->state.id)}, "created Job {}",
+                            k8s::get_string(reply.value["metadata"], "name"));
               remember_job(self, std::move(reply.value));
               run_plan(self, snap, p, i + 1);
             },
@@ -281,6 +283,10 @@ void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t 
         record_created(*st.ctx, t);
         next();
       } else if constexpr (std::is_same_v<T, count_completed>) {
+        if (step.duration_seconds)
+          logging::info({"task", to_string(st.id)}, "{} after {:.0f}s", step.phase, *step.duration_seconds);
+        else
+          logging::info({"task", to_string(st.id)}, "{}", step.phase);
         record_completed(*st.ctx, t, step.phase, step.duration_seconds);
         next();
       } else if constexpr (std::is_same_v<T, count_usage>) {

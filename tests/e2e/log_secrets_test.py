@@ -397,7 +397,9 @@ def run(binary, controller, minor, fmt):
                              ("a refused exchange", "GitHub returned HTTP 401"),
                              ("a failed exchange", "GitHub returned HTTP 500"),
                              ("a failed discovery", "discovery failed"),
-                             ("the refresher", "refreshed GitHub token Secret t-app-github-token")):
+                             ("the refresher", "refreshed GitHub token Secret t-app-github-token"),
+                             ("the Job of t-key", "created Job t-key"),
+                             ("t-key's end", "Succeeded after ")):
             check(needle in ctl_log, "controller log lacks %s (%r):\n%s" % (what, needle, ctl_log[-3000:]))
         for what, needle in (("debug lines", debug), ("a refused POST", "POST /api/v1/namespaces/default/secrets -> 400"),
                              ("a refused PUT", "PUT /api/v1/namespaces/default/secrets/anthropic-key -> 409")):
