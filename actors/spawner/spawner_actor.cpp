@@ -255,6 +255,9 @@ void run_cycle(self_ptr self) {
   if (executed) {
     st.pending = plan.pending;
     st.ctx->waiting->set(self->id(), metrics::wait_reason::concurrency, plan.held_by_concurrency);
+  } else if (!st.spec_errors.empty() || st.spawner.spec.suspend) {
+    // A suspended or invalid spawner holds nothing back for lack of a slot.
+    st.ctx->waiting->clear(self->id());
   }
   for (const auto& s : plan.skipped)
     logging::warn({"spawner", id(st)}, "item {} skipped: {}", s.item_id, s.reason);

@@ -446,6 +446,21 @@ TEST_F(SpawnerTest, SuspendStopsPollingAndResumePollsAtOnce) {
   EXPECT_EQ(st.condition("Suspended")->status, "False");
 }
 
+TEST_F(SpawnerTest, ItemsHeldBackByMaxConcurrencyAreCountedUntilTheSpawnerIsSuspended) {
+  script->items["limited"] = issues(3);
+  put("TaskSpawner", spawner_object("limited", {{"maxConcurrency", 1}}));
+  start();
+  ASSERT_EQ(api->created.size(), 1u);
+  EXPECT_EQ(ctx->waiting->count(metrics::wait_reason::concurrency), 2u);
+  auto obj = stored("TaskSpawner", "limited");
+  obj["spec"]["suspend"] = true;
+  obj["metadata"]["generation"] = 2;
+  put("TaskSpawner", obj);
+  run();
+  EXPECT_EQ(status("limited").phase, "Suspended");
+  EXPECT_EQ(ctx->waiting->count(metrics::wait_reason::concurrency), 0u);
+}
+
 TEST_F(SpawnerTest, NoCycleBeforeTheResetOfARateLimitTheDiscoveryGaveUpOn) {
   script->errors["fix-bugs"] = kelos::error{errc::server_unavailable, "GitHub API rate limit exceeded"};
   script->retry_not_before["fix-bugs"] = clock + 30min;
