@@ -266,16 +266,22 @@ spec:
     EXPECT_EQ(creds.app_id, "12345");
     *bases = api_base;
     int n = ++*exchanges;
-    // Valid for 3.5 s: with a 2 s margin, reused for about 1.5 s, then exchanged again.
-    return github::installation_token{"ghs_token-" + std::to_string(n), k8s::now() + std::chrono::milliseconds{3500}};
+    // Valid for 6 s: with a 2 s margin, reused for about 4 s (several 1 s polls even on a
+    // loaded machine; 1.5 s was sometimes only one), then exchanged again.
+    return github::installation_token{"ghs_token-" + std::to_string(n), k8s::now() + std::chrono::milliseconds{6000}};
   };
   spawner_runtime rt{h, ctx};
   ASSERT_TRUE(test::eventually([&] { return spawned(h, "app-bugs").size() == 1; }));
-  ASSERT_TRUE(test::eventually([&] { return *exchanges >= 2; }, 10s));
+  ASSERT_TRUE(test::eventually([&] { return *exchanges >= 2; }, 20s));
   EXPECT_EQ(*bases, gh.base_url());
   std::map<std::string, int> used;
-  for (auto& r : gh.requests())
-    ++used[r.header("authorization")];
+  auto count_uses = [&] {
+    used.clear();
+    for (auto& r : gh.requests())
+      ++used[r.header("authorization")];
+    return used["Bearer ghs_token-2"] >= 1; // the poll that needed the second token has reached GitHub
+  };
+  EXPECT_TRUE(test::eventually(count_uses, 10s));
   EXPECT_GE(used["Bearer ghs_token-1"], 2) << "the first token serves several polls";
   EXPECT_GE(used["Bearer ghs_token-2"], 1);
   EXPECT_EQ(used.count(""), 0u) << "never unauthenticated";
