@@ -377,6 +377,40 @@ class Kubelet(threading.Thread):
                 "application/merge-patch+json")
 
 
+def wait_all_succeeded(api, count, timeout, on_tick=None):
+    """Waits until `count` Tasks exist and all Succeeded; fails on a Failed Task or at `timeout`.
+    `on_tick` runs between polls (e.g. to replace a replica that exited)."""
+    deadline = time.time() + timeout
+    while True:
+        items = api.ok("GET", TASKS)["items"]
+        phases = {t["metadata"]["name"]: t.get("status", {}).get("phase", "") for t in items}
+        if len(items) == count and all(p == "Succeeded" for p in phases.values()):
+            return
+        if time.time() > deadline:
+            stuck = {n: p for n, p in phases.items() if p != "Succeeded"}
+            raise Failure("not every Task succeeded within %ss: %s" % (timeout, stuck))
+        if any(p == "Failed" for p in phases.values()):
+            raise Failure("a Task failed: %s" % {n: p for n, p in phases.items() if p == "Failed"})
+        if on_tick:
+            on_tick()
+        time.sleep(0.2)
+
+
+def report_violations(violations):
+    """Prints up to 20 distinct violations; returns the exit code (1 when there are any)."""
+    for v in sorted(set(violations))[:20]:
+        print("VIOLATION:", v)
+    return 1 if violations else 0
+
+
+def print_log_tail(path, size=4000):
+    try:
+        with open(path, "rb") as f:
+            print(f.read().decode(errors="replace")[-size:])
+    except OSError:
+        pass
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--apiserver", required=True)
@@ -459,18 +493,7 @@ def main():
             api.ok("POST", TASKS, task_object(t))
         controller = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
 
-        deadline = time.time() + args.settle_timeout
-        while True:
-            items = api.ok("GET", TASKS)["items"]
-            phases = {t["metadata"]["name"]: t.get("status", {}).get("phase", "") for t in items}
-            if len(items) == len(tasks) and all(p == "Succeeded" for p in phases.values()):
-                break
-            if time.time() > deadline:
-                stuck = {n: p for n, p in phases.items() if p != "Succeeded"}
-                raise Failure("not every Task succeeded within %ss: %s" % (args.settle_timeout, stuck))
-            if any(p == "Failed" for p in phases.values()):
-                raise Failure("a Task failed: %s" % {n: p for n, p in phases.items() if p == "Failed"})
-            time.sleep(0.2)
+        wait_all_succeeded(api, len(tasks), args.settle_timeout)
         checker.stop_flag.set()
         kubelet.stop_flag.set()
         checker.join(5)
@@ -498,18 +521,10 @@ def main():
                 raise Failure("no cut found an open connection")
             if not restarts and causes["410 Gone"] == 0:
                 raise Failure("streams were cut but no watch got 410 Gone from the live server")
-        if checker.violations:
-            for v in sorted(set(checker.violations))[:20]:
-                print("VIOLATION:", v)
-            return 1
-        return 0
+        return report_violations(checker.violations)
     except Failure as e:
         print("FAIL:", e)
-        try:
-            with open(os.path.join(tmp, "controller.log"), "rb") as f:
-                print(f.read().decode(errors="replace")[-4000:])
-        except OSError:
-            pass
+        print_log_tail(os.path.join(tmp, "controller.log"))
         return 1
     finally:
         for p in (controller, server):

@@ -31,7 +31,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from controller_kill_test import (JOBS, NS, TASKS, Api, Checker, Failure, Kubelet,  # noqa: E402
-                                  build_tasks, free_port, setup_cluster, start_server, task_object)
+                                  build_tasks, free_port, report_violations, setup_cluster, start_server,
+                                  task_object, wait_all_succeeded)
 
 LEASE_NAME = "kelos-controller-leader-election"
 LEASE = "/apis/coordination.k8s.io/v1/namespaces/%s/leases/%s" % (NS, LEASE_NAME)
@@ -165,17 +166,7 @@ def main():
             api.ok("POST", TASKS, task_object(t))
         final_leader, _ = leader()
 
-        deadline = time.time() + args.settle_timeout
-        while True:
-            items = api.ok("GET", TASKS)["items"]
-            phases = {t["metadata"]["name"]: t.get("status", {}).get("phase", "") for t in items}
-            if len(items) == len(tasks) and all(p == "Succeeded" for p in phases.values()):
-                break
-            if time.time() > deadline:
-                stuck = {n: p for n, p in phases.items() if p != "Succeeded"}
-                raise Failure("not every Task succeeded within %ss: %s" % (args.settle_timeout, stuck))
-            if any(p == "Failed" for p in phases.values()):
-                raise Failure("a Task failed: %s" % {n: p for n, p in phases.items() if p == "Failed"})
+        def replace_exited():
             for r in list(replicas):
                 if r.proc.poll() is not None:  # lost the lease under load: replace it
                     replicas.remove(r)
@@ -183,7 +174,8 @@ def main():
                     dead.append(r)
                     self_exits[0] += 1
                     spawn()
-            time.sleep(0.2)
+
+        wait_all_succeeded(api, len(tasks), args.settle_timeout, replace_exited)
         checker.stop_flag.set()
         kubelet.stop_flag.set()
         checker.join(5)
@@ -215,11 +207,7 @@ def main():
             raise Failure("the Lease changed hands %d times for %d kills of its holder" % (takeovers, kills))
         if final_leader.proc.poll() is not None:
             raise Failure("the last leader exited")
-        if checker.violations:
-            for v in sorted(set(checker.violations))[:20]:
-                print("VIOLATION:", v)
-            return 1
-        return 0
+        return report_violations(checker.violations)
     except Failure as e:
         print("FAIL:", e)
         for r in (dead + replicas)[-3:]:

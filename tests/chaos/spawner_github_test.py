@@ -46,7 +46,7 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from controller_kill_test import (JOBS, NS, TASKS, Api, Failure, Kubelet, free_port,  # noqa: E402
-                                  setup_cluster, start_server)
+                                  print_log_tail, report_violations, setup_cluster, start_server)
 
 OWNER = "chaos"
 PAGE = 4
@@ -384,18 +384,10 @@ def main():
                  checker.snapshots, len(violations), time.time() - started))
         if not limited or not counts.get("slow") or not counts.get("304"):
             violations.append("the run did not exercise rate limits, slow answers and 304s: %r" % counts)
-        if violations:
-            for v in sorted(set(violations))[:20]:
-                print("VIOLATION:", v)
-            return 1
-        return 0
+        return report_violations(violations)
     except Failure as e:
         print("FAIL:", e)
-        try:
-            with open(os.path.join(tmp, "controller.log"), "rb") as f:
-                print(f.read().decode(errors="replace")[-4000:])
-        except OSError:
-            pass
+        print_log_tail(os.path.join(tmp, "controller.log"))
         return 1
     finally:
         for p in (controller, server):
