@@ -396,6 +396,26 @@ def wait_all_succeeded(api, count, timeout, on_tick=None):
         time.sleep(0.2)
 
 
+def final_checks(api, checker, kubelet, tasks):
+    """Stops the checker and the kubelet, takes a last snapshot and requires exactly one Job per Task."""
+    checker.stop_flag.set()
+    kubelet.stop_flag.set()
+    checker.join(5)
+    checker.check_once()
+    jobs = api.ok("GET", JOBS)["items"]
+    if sorted(j["metadata"]["name"] for j in jobs) != sorted(t["name"] for t in tasks):
+        raise Failure("expected exactly one Job per Task")
+    return jobs
+
+
+def kill_processes(*procs):
+    """SIGKILLs and reaps every process still running (None entries are skipped)."""
+    for p in procs:
+        if p and p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def report_violations(violations):
     """Prints up to 20 distinct violations; returns the exit code (1 when there are any)."""
     for v in sorted(set(violations))[:20]:
@@ -494,13 +514,7 @@ def main():
         controller = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
 
         wait_all_succeeded(api, len(tasks), args.settle_timeout)
-        checker.stop_flag.set()
-        kubelet.stop_flag.set()
-        checker.join(5)
-        checker.check_once()
-        jobs = api.ok("GET", JOBS)["items"]
-        if sorted(j["metadata"]["name"] for j in jobs) != sorted(t["name"] for t in tasks):
-            raise Failure("expected exactly one Job per Task")
+        jobs = final_checks(api, checker, kubelet, tasks)
         print("chaos: seed %d, %d API server restarts, %d kills survived, %d Tasks (%d with dependencies, %d on shared branches) "
               "all Succeeded, %d Jobs, %d invariant snapshots, %d violations, %.0f s"
               % (args.seed, restarts, kills, len(tasks), sum(1 for t in tasks if t["deps"]),
@@ -527,10 +541,7 @@ def main():
         print_log_tail(os.path.join(tmp, "controller.log"))
         return 1
     finally:
-        for p in (controller, server):
-            if p and p.poll() is None:
-                p.kill()
-                p.wait()
+        kill_processes(controller, server)
         if proxy:
             proxy.stop()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -31,7 +31,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from controller_kill_test import (JOBS, NS, TASKS, Api, Checker, Failure, Kubelet,  # noqa: E402
-                                  build_tasks, free_port, report_violations, setup_cluster, start_server,
+                                  build_tasks, final_checks, free_port, report_violations, setup_cluster, start_server,
                                   task_object, wait_all_succeeded)
 
 LEASE_NAME = "kelos-controller-leader-election"
@@ -176,13 +176,7 @@ def main():
                     spawn()
 
         wait_all_succeeded(api, len(tasks), args.settle_timeout, replace_exited)
-        checker.stop_flag.set()
-        kubelet.stop_flag.set()
-        checker.join(5)
-        checker.check_once()
-        jobs = api.ok("GET", JOBS)["items"]
-        if sorted(j["metadata"]["name"] for j in jobs) != sorted(t["name"] for t in tasks):
-            raise Failure("expected exactly one Job per Task")
+        jobs = final_checks(api, checker, kubelet, tasks)
         _, transitions = lease_holder(api)
         takeovers = transitions - (first_transitions or 0)
         logs = "".join(r.text() for r in dead + replicas)

@@ -46,7 +46,7 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from controller_kill_test import (JOBS, NS, TASKS, Api, Failure, Kubelet, free_port,  # noqa: E402
-                                  print_log_tail, report_violations, setup_cluster, start_server)
+                                  kill_processes, print_log_tail, report_violations, setup_cluster, start_server)
 
 OWNER = "chaos"
 PAGE = 4
@@ -390,10 +390,7 @@ def main():
         print_log_tail(os.path.join(tmp, "controller.log"))
         return 1
     finally:
-        for p in (controller, server):
-            if p and p.poll() is None:
-                p.kill()
-                p.wait()
+        kill_processes(controller, server)
         gh.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
