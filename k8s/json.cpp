@@ -43,7 +43,7 @@ bool get_bool(const json& j, const char* key, bool fallback) {
 
 const json* find_path(const json& j, std::string_view dotted_path) {
   const json* cur = &j;
-  while (!dotted_path.empty()) {
+  for (;;) {
     auto dot = dotted_path.find('.');
     auto key = dotted_path.substr(0, dot);
     if (!cur->is_object())
@@ -53,10 +53,9 @@ const json* find_path(const json& j, std::string_view dotted_path) {
       return nullptr;
     cur = &*it;
     if (dot == std::string_view::npos)
-      break;
+      return cur;
     dotted_path.remove_prefix(dot + 1);
   }
-  return cur;
 }
 
 } // namespace kelos::k8s

@@ -14,7 +14,8 @@ std::string get_string(const json& j, const char* key, std::string fallback = {}
 int64_t get_int(const json& j, const char* key, int64_t fallback = 0);
 /// Returns `j[key]` as a bool, or `fallback` when absent or not a bool.
 bool get_bool(const json& j, const char* key, bool fallback = false);
-/// Returns the object at a `.`-separated path (e.g. "status.phase"), or nullptr.
+/// Returns the object at a `.`-separated path (e.g. "status.phase"), or nullptr. Every
+/// segment is a key, the empty one included: "" is `j[""]` and "a." is `j["a"][""]`.
 const json* find_path(const json& j, std::string_view dotted_path);
 
 } // namespace kelos::k8s

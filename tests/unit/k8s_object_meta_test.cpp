@@ -79,3 +79,17 @@ TEST(JsonGetters, GetIntFallsBackOutsideInt64InsteadOfUndefinedBehaviour) {
   EXPECT_EQ(get_int(j, "i"), -7);
   EXPECT_EQ(get_int(j, "max"), INT64_MAX);
 }
+
+TEST(JsonFindPath, EverySegmentIsAKeyIncludingTheEmptyOne) {
+  auto j = json::parse(R"({"": {"name": "x"}, "a": {"": 1, "b": {"c": "deep"}}, "s": "str"})");
+  ASSERT_NE(find_path(j, ""), nullptr);
+  EXPECT_EQ(find_path(j, ""), &j[""]);
+  EXPECT_EQ(*find_path(j, ".name"), "x");
+  EXPECT_EQ(*find_path(j, "a."), 1);
+  EXPECT_EQ(*find_path(j, "a.b.c"), "deep");
+  EXPECT_EQ(find_path(j, "a.b.c.d"), nullptr);
+  EXPECT_EQ(find_path(j, "s.x"), nullptr);
+  EXPECT_EQ(find_path(j, "missing"), nullptr);
+  EXPECT_EQ(find_path(json::parse(R"({"a": 1})"), ""), nullptr);
+  EXPECT_EQ(find_path(json::array(), "a"), nullptr);
+}
