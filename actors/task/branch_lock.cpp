@@ -1,12 +1,15 @@
 // The BRANCH lock: one Pending/Running Task per (namespace, workspace, branch), FIFO by
-// creation time (pure `branch_queue`). After a restart it rebuilds the holders from the
-// observed Task status (Pending/Running) and re-queues the Tasks that were waiting for a
-// branch, oldest first, before it answers any request. Locks are released when a Task
+// creation time (pure `branch_queue`). After a restart, once the Task and Job caches have
+// synced, it rebuilds the holders (Pending/Running, or a Job exists: `branch_restore`) and
+// re-queues the Tasks that were waiting for a branch, oldest first, before it answers any
+// request. Locks are released when a Task
 // reaches a terminal phase, is deleted, or gives its lock back (Job creation failed);
 // the next waiter is woken by message, the others queued on that branch too (their
 // Waiting message names the holder).
 
 #include "actors/task/task_supervisor.hpp"
+
+#include "actors/task/branch_restore.hpp"
 
 #include "runtime/caf_error.hpp"
 #include "runtime/log.hpp"
@@ -17,7 +20,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
+#include <memory>
 #include <set>
 
 namespace kelos::task {
@@ -38,6 +41,7 @@ struct lock_state {
   std::shared_ptr<const controller_context> ctx;
   branch_queue queue;
   bool synced = false;
+  std::set<std::string> unsynced; // kinds whose cache has not synced yet
   std::vector<deferred_acquire> deferred;
   static inline const char* name = "kelos.branch-lock";
 };
@@ -71,39 +75,54 @@ void answer(self_ptr self, const branch_key& key, const task_id& id, k8s::time_p
   rp.deliver(granted, granted ? std::string{} : q.waiting_message(key, id));
 }
 
-bool holds_branch(const k8s::task_view& t) {
-  return !t.branch.empty() && !t.meta.is_deleting() && (t.phase == "Pending" || t.phase == "Running");
-}
-
-/// Restart recovery: holders from status, then earlier branch waiters in FIFO order.
-void rebuild(self_ptr self, const std::vector<k8s::json>& items) {
+/// Restart recovery (`plan_branch_restore`): holders, then earlier branch waiters in FIFO
+/// order; a waiter that gets a free branch is woken.
+void rebuild(self_ptr self, const std::vector<k8s::json>& tasks, const std::vector<k8s::json>& jobs) {
   auto& st = self->state;
-  std::vector<k8s::task_view> waiting;
-  size_t holders = 0;
-  for (const auto& obj : items) {
-    auto t = k8s::parse_task(obj);
-    branch_key key{t.meta.namespace_, t.workspace, t.branch};
-    if (holds_branch(t)) {
-      st.queue.restore(key, task_id{t.meta.namespace_, t.meta.name});
-      ++holders;
-    } else if (!t.branch.empty() && t.phase == "Waiting" && !t.meta.is_deleting()) {
-      const k8s::json* msg = k8s::find_path(obj, "status.message");
-      if (msg && msg->is_string() && msg->get<std::string>().rfind("Waiting for branch", 0) == 0)
-        waiting.push_back(std::move(t));
+  auto plan = plan_branch_restore(tasks, jobs);
+  size_t from_jobs = 0;
+  for (const auto& h : plan.holders) {
+    st.queue.restore(h.key, h.task);
+    if (h.from_job) {
+      ++from_jobs;
+      logging::info({"branch lock", to_string(h.task)}, "holds branch \"{}\": its Job exists, its status not yet written",
+                    h.key.branch);
     }
   }
-  std::sort(waiting.begin(), waiting.end(), [](const auto& a, const auto& b) {
-    auto ca = a.meta.creation_timestamp.value_or(k8s::time_point{});
-    auto cb = b.meta.creation_timestamp.value_or(k8s::time_point{});
-    return std::tie(ca, a.meta.name) < std::tie(cb, b.meta.name);
-  });
-  for (const auto& t : waiting) {
-    task_id id{t.meta.namespace_, t.meta.name};
-    if (st.queue.acquire(branch_key{t.meta.namespace_, t.workspace, t.branch}, id,
-                         t.meta.creation_timestamp.value_or(k8s::time_point{})))
-      self->send(st.supervisor, atom::wake::value, id);
-  }
-  logging::info({"branch lock", ""}, "restored {} holders and {} waiters from Task status", holders, waiting.size());
+  for (const auto& w : plan.waiters)
+    if (st.queue.acquire(w.key, w.task, w.created))
+      self->send(st.supervisor, atom::wake::value, w.task);
+  logging::info({"branch lock", ""}, "restored {} holders ({} from their Job) and {} waiters", plan.holders.size(),
+                from_jobs, plan.waiters.size());
+}
+
+/// Both caches synced: list them, rebuild, stop following Jobs, answer the deferred asks.
+/// Jobs first: Task events are acted on from the rebuild on, so the Task list must be the
+/// last thing read before it (a Task removed between two reads would otherwise be restored
+/// as a holder after its release). No branch Task gets a new Job meanwhile: its Job needs
+/// a grant, and grants wait for the rebuild.
+void restore(self_ptr self) {
+  auto& st = self->state;
+  self->request(st.kube, caf::infinite, atom::list::value, jobs_spec(*st.ctx), std::string{})
+    .then(
+      [=](object_list& listed_jobs) {
+        auto jobs = std::make_shared<std::vector<k8s::json>>(std::move(listed_jobs.items));
+        auto& st = self->state;
+        self->request(st.kube, caf::infinite, atom::list::value, tasks_spec(*st.ctx), std::string{})
+          .then(
+            [=](object_list& tasks) {
+              auto& st = self->state;
+              rebuild(self, tasks.items, *jobs);
+              st.synced = true;
+              self->send(st.kube, atom::unsubscribe::value, jobs_spec(*st.ctx), caf::actor_cast<caf::actor>(self));
+              auto pending = std::move(st.deferred);
+              st.deferred.clear();
+              for (auto& d : pending)
+                answer(self, d.key, d.id, d.created, d.promise);
+            },
+            [=](caf::error& err) { self->quit(err); });
+      },
+      [=](caf::error& err) { self->quit(err); });
 }
 
 void on_task(self_ptr self, const k8s::object_ref& ref) {
@@ -127,31 +146,25 @@ caf::behavior lock(self_ptr self, kube_actor kube, caf::actor supervisor, std::s
   st.kube = std::move(kube);
   st.supervisor = std::move(supervisor);
   st.ctx = std::move(ctx);
-  self->request(st.kube, caf::infinite, atom::subscribe::value, tasks_spec(*st.ctx), caf::actor_cast<caf::actor>(self))
-    .then([](atom::ok) {}, [=](caf::error& err) { self->quit(err); });
+  // Jobs only until the restore: a Task with a Job holds its branch whatever its status.
+  st.unsynced = {"Task", "Job"};
+  for (auto spec : {tasks_spec(*st.ctx), jobs_spec(*st.ctx)})
+    self->request(st.kube, caf::infinite, atom::subscribe::value, spec, caf::actor_cast<caf::actor>(self))
+      .then([](atom::ok) {}, [=](caf::error& err) { self->quit(err); });
   return {
-    [=](atom::apply, const watch_spec&, const k8s::object_ref& ref) {
-      if (self->state.synced)
+    [=](atom::apply, const watch_spec& spec, const k8s::object_ref& ref) {
+      if (self->state.synced && spec.kind == "Task")
         on_task(self, ref);
     },
-    [=](atom::remove, const watch_spec&, const k8s::object_ref& ref) {
-      release(self, task_id{ref.namespace_, ref.name});
+    [=](atom::remove, const watch_spec& spec, const k8s::object_ref& ref) {
+      if (spec.kind == "Task")
+        release(self, task_id{ref.namespace_, ref.name});
     },
     [=](atom::synced, const watch_spec& spec) {
-      if (self->state.synced)
+      auto& st = self->state;
+      if (st.synced || !st.unsynced.erase(spec.kind) || !st.unsynced.empty())
         return;
-      self->request(self->state.kube, caf::infinite, atom::list::value, spec, std::string{})
-        .then(
-          [=](object_list& list) {
-            auto& st = self->state;
-            rebuild(self, list.items);
-            st.synced = true;
-            auto pending = std::move(st.deferred);
-            st.deferred.clear();
-            for (auto& d : pending)
-              answer(self, d.key, d.id, d.created, d.promise);
-          },
-          [=](caf::error& err) { self->quit(err); });
+      restore(self);
     },
     [=](atom::acquire, const branch_key& key, const task_id& id, int64_t created_us) -> caf::result<bool, std::string> {
       auto rp = self->make_response_promise<bool, std::string>();

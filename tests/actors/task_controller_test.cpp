@@ -10,6 +10,7 @@
 
 #include <caf/event_based_actor.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <ostream>
 #include <optional>
@@ -193,6 +194,12 @@ protected:
   void sync(const watch_spec& spec) { self->send(control, atom::synced::value, spec); }
 
   watch_spec tasks() const { return task::tasks_spec(*context); }
+  watch_spec jobs() const { return task::jobs_spec(*context); }
+  /// Both caches the BRANCH lock restores from.
+  void sync_tasks_and_jobs() {
+    sync(tasks());
+    sync(jobs());
+  }
 
   /// Spawns the lock or gate under a recording stand-in supervisor.
   caf::actor spawn_child(child_factory make) {
@@ -265,7 +272,7 @@ private:
 
 using BranchLockTest = TaskControllerTest;
 
-TEST_F(BranchLockTest, AnswersOnlyAfterTheTaskCacheSynced) {
+TEST_F(BranchLockTest, AnswersOnlyAfterTheTaskAndJobCachesSynced) {
   auto lock = spawn_child(task::spawn_branch_lock);
   auto first = acquire(lock, "first", 1s);
   auto second = acquire(lock, "second", 2s);
@@ -275,6 +282,10 @@ TEST_F(BranchLockTest, AnswersOnlyAfterTheTaskCacheSynced) {
 
   sync(tasks());
   run();
+  EXPECT_FALSE(first->has_value()) << "answered before the Job cache synced";
+
+  sync(jobs());
+  run();
   ASSERT_TRUE(first->has_value());
   ASSERT_TRUE(second->has_value());
   EXPECT_EQ(**first, (lock_answer{true, ""}));
@@ -283,7 +294,7 @@ TEST_F(BranchLockTest, AnswersOnlyAfterTheTaskCacheSynced) {
 }
 
 TEST_F(BranchLockTest, HandsTheBranchToWaitersInCreationOrder) {
-  sync(tasks());
+  sync_tasks_and_jobs();
   auto lock = spawn_child(task::spawn_branch_lock);
   auto holder = acquire(lock, "holder", 0s);
   run();
@@ -325,7 +336,7 @@ TEST_F(BranchLockTest, RestoresHolderAndWaitersFromTaskStatusAfterRestart) {
   // Waiting for something else: never queued for the branch.
   put(tasks(), task_object("m-other").on_branch("b").created(5s).in_phase(
                  "Waiting", "Waiting for Workspace \"ws\" to be created"));
-  sync(tasks());
+  sync_tasks_and_jobs();
   run();
   auto lock = spawn_child(task::spawn_branch_lock);
   EXPECT_TRUE(wakes->empty()) << "the restored holder still holds the branch";
@@ -358,15 +369,69 @@ TEST_F(BranchLockTest, RestartWithoutHolderGrantsTheOldestWaiterAtOnce) {
                  "Waiting", "Waiting for branch \"b\" (queued behind first)"));
   put(tasks(), task_object("first").on_branch("b").created(10s).in_phase(
                  "Waiting", "Waiting for branch \"b\" (locked by gone)"));
-  sync(tasks());
+  sync_tasks_and_jobs();
   spawn_child(task::spawn_branch_lock);
   EXPECT_EQ(*wakes, (strings{"first"}));
+}
+
+TEST_F(BranchLockTest, ATaskWhoseJobExistsHoldsTheBranchAfterRestartWhateverItsStatus) {
+  // The controller stopped after creating holder's Job and before writing its Pending
+  // status; an older Task was queued for the branch. The Job, not the status, decides.
+  put(tasks(), task_object("holder").on_branch("b").created(10s).in_phase(
+                 "Waiting", "Waiting for branch \"b\" (locked by gone)"));
+  put(tasks(), task_object("older").on_branch("b").created(5s).in_phase(
+                 "Waiting", "Waiting for branch \"b\" (queued behind holder)"));
+  put(tasks(), task_object("fresh").on_branch("b").created(1s)); // no status at all
+  put(jobs(), job("holder"));
+  put(jobs(), job("fresh"));
+  sync_tasks_and_jobs();
+  auto lock = spawn_child(task::spawn_branch_lock);
+  EXPECT_TRUE(wakes->empty()) << "nobody may take the branch while the Jobs run";
+
+  auto older = acquire(lock, "older", 5s);
+  run();
+  EXPECT_EQ(**older, (lock_answer{false, "Waiting for branch \"b\" (locked by fresh)"}));
+
+  put(tasks(), task_object("fresh").on_branch("b").created(1s).in_phase("Succeeded").version(2));
+  run();
+  EXPECT_TRUE(wakes->empty()) << "holder's Job still runs";
+  put(tasks(), task_object("holder").on_branch("b").created(10s).in_phase("Succeeded").version(2));
+  run();
+  EXPECT_EQ(*wakes, (strings{"older"}));
+}
+
+TEST_F(BranchLockTest, AJobOfAnotherTaskWithTheSameNameDoesNotHoldTheBranch) {
+  auto recreated = task_object("holder").on_branch("b").created(10s);
+  recreated.obj["metadata"]["uid"] = "uid-holder-2";
+  put(tasks(), recreated);
+  put(tasks(), task_object("waiter").on_branch("b").created(5s).in_phase(
+                 "Waiting", "Waiting for branch \"b\" (locked by holder)"));
+  put(jobs(), job("holder")); // controlled by uid-holder, the deleted Task
+  sync_tasks_and_jobs();
+  spawn_child(task::spawn_branch_lock);
+  EXPECT_EQ(*wakes, (strings{"waiter"}));
+}
+
+TEST_F(BranchLockTest, StopsFollowingJobsOnceRestored) {
+  sync_tasks_and_jobs();
+  auto lock = spawn_child(task::spawn_branch_lock);
+  auto holder = acquire(lock, "holder", 0s);
+  auto waiter = acquire(lock, "waiter", 5s);
+  run();
+  ASSERT_EQ(**holder, (lock_answer{true, ""}));
+  const auto& job_subscribers = script->subscribers[jobs()];
+  EXPECT_EQ(std::count(job_subscribers.begin(), job_subscribers.end(), lock), 0) << "still subscribed to Jobs";
+  // A Job event (even the holder's Job going away) never releases a lock.
+  drop(jobs(), job("holder"));
+  run();
+  EXPECT_TRUE(wakes->empty());
+  EXPECT_TRUE(script->unexpected.empty()) << trace();
 }
 
 TEST_F(BranchLockTest, RemovingTheHolderReleasesIt) {
   auto holder = task_object("holder").on_branch("b").in_phase("Running");
   put(tasks(), holder);
-  sync(tasks());
+  sync_tasks_and_jobs();
   auto lock = spawn_child(task::spawn_branch_lock);
   auto waiter = acquire(lock, "waiter", 5s);
   run();
@@ -382,7 +447,7 @@ TEST_F(BranchLockTest, RemovingTheHolderReleasesIt) {
 
 TEST_F(BranchLockTest, DeletingTheHolderReleasesItBeforeTheObjectIsGone) {
   put(tasks(), task_object("holder").on_branch("b").in_phase("Running"));
-  sync(tasks());
+  sync_tasks_and_jobs();
   auto lock = spawn_child(task::spawn_branch_lock);
   acquire(lock, "waiter", 5s);
   run();
