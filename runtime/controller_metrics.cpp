@@ -49,6 +49,11 @@ void controller_metrics::record_github_answer(const std::string& spawner, int st
   }
 }
 
+void controller_metrics::forget_spawner(const std::string& spawner) const {
+  if (github_rate_limit_remaining)
+    github_rate_limit_remaining.remove({spawner});
+}
+
 std::vector<double> controller_metrics::request_buckets() {
   return {0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60};
 }

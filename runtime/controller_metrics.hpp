@@ -75,6 +75,10 @@ struct controller_metrics {
   /// `github_rate_limit_remaining{spawner}` to it. `spawner` is "namespace/name".
   void record_github_answer(const std::string& spawner, int status,
                             const std::vector<std::pair<std::string, std::string>>& headers) const;
+
+  /// Drops the per-spawner series of `spawner` ("namespace/name"), once its TaskSpawner
+  /// is gone, so a deleted spawner does not report a rate limit forever.
+  void forget_spawner(const std::string& spawner) const;
 };
 
 } // namespace kelos::metrics

@@ -70,6 +70,8 @@ struct family_state {
   };
   mutable std::mutex mutex;
   std::map<std::vector<std::string>, slot> series;
+  /// Series removed from export; kept allocated for references still held.
+  std::vector<slot> retired;
 
   bool same_definition(const family_state& o) const {
     return type == o.type && help == o.help && label_names == o.label_names && buckets == o.buckets;
@@ -96,6 +98,22 @@ struct family_state {
       }
     }
     return it->second;
+  }
+
+  /// Unlists the series of `values`; its objects move to `retired`, so references handed
+  /// out by `with` stay valid (a late update is simply not exported).
+  bool retire(const std::vector<std::string>& values) {
+    std::vector<std::string> key;
+    key.reserve(order.size());
+    for (auto i : order)
+      key.push_back(values[i]);
+    std::lock_guard lock{mutex};
+    auto it = series.find(key);
+    if (it == series.end())
+      return false;
+    retired.push_back(std::move(it->second));
+    series.erase(it);
+    return true;
   }
 };
 
@@ -150,6 +168,13 @@ expected<Series*> family<Series>::try_with(const std::vector<std::string>& label
   if (label_values.size() != state_->label_names.size())
     return make_error(errc::invalid_spec, arity_message(*state_, label_values.size()));
   return &pick<Series>(state_->find_or_create(label_values));
+}
+
+template <class Series>
+bool family<Series>::remove(const std::vector<std::string>& label_values) const {
+  if (label_values.size() != state_->label_names.size())
+    throw std::invalid_argument(arity_message(*state_, label_values.size()));
+  return state_->retire(label_values);
 }
 
 template <class Series>

@@ -107,6 +107,11 @@ public:
   Series& with(const std::vector<std::string>& label_values) const;
   /// Like `with`, but returns `errc::invalid_spec` instead of throwing.
   expected<Series*> try_with(const std::vector<std::string>& label_values) const;
+  /// Stops exporting the series for `label_values` (e.g. of a deleted object), as
+  /// client_golang's DeleteLabelValues. References `with` returned stay valid: an update
+  /// through one is not exported; a later `with` starts a new series at zero. Returns
+  /// whether the series existed. Throws like `with` on a wrong label count.
+  bool remove(const std::vector<std::string>& label_values) const;
 
   const std::string& name() const;
   const std::vector<std::string>& label_names() const;

@@ -353,6 +353,9 @@ caf::behavior spawner_behavior(self_ptr self, kube_actor kube, caf::actor creden
   take_object(self, std::move(object.value), true);
   st.total_created = std::max(st.total_created, owned_count(st));
   self->attach_functor([waiting = st.ctx->waiting, id = self->id()] { waiting->clear(id); });
+  // The spawner actor ends with its TaskSpawner (or the process): drop its series.
+  if (st.ctx->metrics)
+    self->attach_functor([m = st.ctx->metrics, spawner = id(st)] { m->forget_spawner(spawner); });
   return {
     [=](atom::init, json_doc& doc) {
       auto rv = k8s::get_string(doc.value.value("metadata", json::object()), "resourceVersion");

@@ -23,6 +23,7 @@ sys.path.insert(0, HERE)
 from harness import Server, check, wait_until  # noqa: E402
 from kelos_crds_test import install_crds, parse_table  # noqa: E402
 from controller_kubectl_test import Controller, run_scenario  # noqa: E402
+from controller_metrics_test import samples  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 EXAMPLES = os.path.join(ROOT, "examples")
@@ -192,10 +193,24 @@ def scenario_examples(binary, controller, minor):
               "broken-cron conditions: %r" % status.get("conditions"))
         check(spawner_rows(srv)[1]["fix-bugs"]["PHASE"] == "Running", "fix-bugs after broken-cron")
 
-        # Deleting the spawner deletes its Tasks (owner references, garbage collection).
+        # GitHub metrics on /metrics: answers by status, the remaining budget per spawner.
+        rate_series = 'kelos_github_rate_limit_remaining{spawner="default/fix-bugs"}'
+
+        def metrics():
+            status, text = ctl.get(ctl.metrics_port, "/metrics")
+            check(status == 200, "metrics status %d" % status)
+            return text, samples(text)
+        text, s = metrics()
+        check(s.get(rate_series) == 4999, text)
+        check(s.get('kelos_github_requests_total{status="200"}', 0) >= 1, text)
+
+        # Deleting the spawner deletes its Tasks (owner references, garbage collection)
+        # and its rate-limit series.
         srv.kubectl("delete", "taskspawner", "fix-bugs", "--wait=true", "--timeout=20s")
         wait_until(lambda: not items(srv, "tasks", "kelos.dev/taskspawner=fix-bugs"), timeout=30,
                    what="the Tasks of the deleted TaskSpawner gone")
+        wait_until(lambda: rate_series not in metrics()[1], timeout=10,
+                   what="the deleted spawner's rate-limit series gone")
         check("weekly-dependency-update" in spawner_rows(srv)[1], "the cron spawner survived")
         rc = ctl.stop()
         ctl = None

@@ -71,6 +71,10 @@ TEST(ControllerMetrics, GithubAnswersCountByStatusAndSetTheRemainingBudget) {
   EXPECT_EQ(m.github_rate_limit_remaining.with({"ns/a"}).value(), 4998);
   auto text = r.render();
   EXPECT_EQ(text.find("spawner=\"ns/b\""), std::string::npos) << "no usable header, no series:\n" << text;
+
+  m.forget_spawner("ns/a");
+  text = r.render();
+  EXPECT_EQ(text.find("spawner=\"ns/a\""), std::string::npos) << "a deleted spawner's series stays:\n" << text;
 }
 
 TEST(WaitingCounts, EachOwnerCountsOnceUnderItsCurrentReason) {

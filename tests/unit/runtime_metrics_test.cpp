@@ -63,6 +63,22 @@ TEST(Metrics, LabelledFamilyWithoutSeriesIsNotExposedButUnlabelledIsZero) {
   EXPECT_EQ(r.render(), "# HELP b_total B\n# TYPE b_total counter\nb_total 0\n");
 }
 
+TEST(Metrics, RemovedSeriesIsNoLongerExportedAndHeldReferencesStayUsable) {
+  registry r;
+  auto g = r.gauge("left", "L", {"spawner", "kind"});
+  ASSERT_TRUE(g);
+  auto& gone = g->with({"ns/gone", "x"});
+  gone.set(7);
+  g->with({"ns/kept", "x"}).set(3);
+  EXPECT_TRUE(g->remove({"ns/gone", "x"}));
+  EXPECT_FALSE(g->remove({"ns/gone", "x"})) << "already removed";
+  EXPECT_FALSE(g->remove({"ns/never", "x"}));
+  gone.set(9); // a late update through a held reference: harmless, not exported
+  EXPECT_EQ(r.render(), "# HELP left L\n# TYPE left gauge\nleft{kind=\"x\",spawner=\"ns/kept\"} 3\n");
+  EXPECT_EQ(g->with({"ns/gone", "x"}).value(), 0) << "a new series starts at zero";
+  EXPECT_THROW(g->remove({"ns/gone"}), std::invalid_argument);
+}
+
 TEST(Metrics, EscapesLabelValuesAndHelp) {
   registry r;
   auto c = r.counter("esc_total", "Line one\nback\\slash \"quoted\"", {"v"});
