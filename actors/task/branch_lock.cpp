@@ -2,10 +2,9 @@
 // creation time (pure `branch_queue`). After a restart, once the Task and Job caches have
 // synced, it rebuilds the holders (Pending/Running, or a Job exists: `branch_restore`) and
 // re-queues the Tasks that were waiting for a branch, oldest first, before it answers any
-// request. Locks are released when a Task
-// reaches a terminal phase, is deleted, or gives its lock back (Job creation failed);
-// the next waiter is woken by message, the others queued on that branch too (their
-// Waiting message names the holder).
+// request. Locks are released when a Task reaches a terminal phase, is deleted, or gives
+// its lock back (Job creation failed); the next waiter is woken by message, the others
+// queued on that branch too (their Waiting message names the holder).
 
 #include "actors/task/task_supervisor.hpp"
 
