@@ -77,11 +77,17 @@ struct family_state {
     return type == o.type && help == o.help && label_names == o.label_names && buckets == o.buckets;
   }
 
-  slot& find_or_create(const std::vector<std::string>& values) {
+  /// `values` (registration order) in sorted label-name order: the key of `series`.
+  std::vector<std::string> key_of(const std::vector<std::string>& values) const {
     std::vector<std::string> key;
     key.reserve(order.size());
     for (auto i : order)
       key.push_back(values[i]);
+    return key;
+  }
+
+  slot& find_or_create(const std::vector<std::string>& values) {
+    auto key = key_of(values);
     std::lock_guard lock{mutex};
     auto [it, inserted] = series.try_emplace(std::move(key));
     if (inserted) {
@@ -103,10 +109,7 @@ struct family_state {
   /// Unlists the series of `values`; its objects move to `retired`, so references handed
   /// out by `with` stay valid (a late update is simply not exported).
   bool retire(const std::vector<std::string>& values) {
-    std::vector<std::string> key;
-    key.reserve(order.size());
-    for (auto i : order)
-      key.push_back(values[i]);
+    auto key = key_of(values);
     std::lock_guard lock{mutex};
     auto it = series.find(key);
     if (it == series.end())

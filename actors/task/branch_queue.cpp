@@ -86,7 +86,7 @@ std::string branch_queue::waiting_message(const branch_key& key, const task_id& 
   if (it == locks_.end())
     return {};
   const auto& state = it->second;
-  auto prefix = "Waiting for branch \"" + key.branch + "\" ";
+  auto prefix = std::string{waiting_prefix} + '"' + key.branch + "\" ";
   if (!state.holders.empty() && find_task(state.holders, task) == state.holders.end())
     return prefix + "(locked by " + state.holders.front().name + ")";
   if (state.holders.empty() && !state.queue.empty() && state.queue.front().task != task)

@@ -30,6 +30,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kelos::task {
@@ -85,6 +86,10 @@ public:
   /// - empty when nothing stands between `task` and the lock.
   /// Names are Task names without the namespace; the key is rendered as its branch only.
   std::string waiting_message(const branch_key& key, const task_id& task) const;
+
+  /// How every `waiting_message` begins: after a restart, a Task whose status message
+  /// starts so was waiting for a branch.
+  static constexpr std::string_view waiting_prefix = "Waiting for branch ";
 
 private:
   struct waiter {

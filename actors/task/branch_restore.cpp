@@ -12,7 +12,7 @@ namespace {
 
 bool waiting_for_branch(const k8s::json& task) {
   const k8s::json* msg = k8s::find_path(task, "status.message");
-  return msg && msg->is_string() && msg->get_ref<const std::string&>().rfind("Waiting for branch", 0) == 0;
+  return msg && msg->is_string() && msg->get_ref<const std::string&>().rfind(branch_queue::waiting_prefix, 0) == 0;
 }
 
 } // namespace
