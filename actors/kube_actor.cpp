@@ -1,6 +1,8 @@
 #include "actors/kube_actor.hpp"
 
 #include "actors/kube_request_labels.hpp"
+#include "k8s/client/compact_object.hpp"
+#include "k8s/client/field_filter.hpp"
 #include "k8s/client/line_decoder.hpp"
 #include "k8s/client/list_page.hpp"
 #include "k8s/client/rate_limiter.hpp"
@@ -74,11 +76,12 @@ struct pending_call {
 
 /// One shared list+watch.
 struct watch_entry {
-  watch_entry(k8s::resource_info res, k8s::watch_config cfg, k8s::store<k8s::json>::projection project)
+  watch_entry(k8s::resource_info res, k8s::watch_config cfg, k8s::store<k8s::compact_object>::projection project)
     : resource(std::move(res)), machine(std::move(cfg)), cache(std::move(project)) {}
   k8s::resource_info resource;
   k8s::watch_machine machine;
-  k8s::store<k8s::json> cache;
+  /// The projected objects as compact text: reads decode a fresh copy.
+  k8s::store<k8s::compact_object> cache;
   std::vector<caf::actor> subscribers;
   k8s::line_decoder decoder;
   /// Id of the current list call or stream; answers for other ids are stale.
@@ -210,8 +213,8 @@ void apply_events(kube_pointer self, const watch_spec& spec, watch_entry& w,
     switch (ev.kind) {
       case kind::init:
         w.before_relist.clear();
-        w.cache.for_each([&](const k8s::store_key& key, const k8s::json& obj) {
-          w.before_relist.emplace(key, k8s::resource_version_of(obj));
+        w.cache.for_each([&](const k8s::store_key& key, const k8s::compact_object& obj) {
+          w.before_relist.emplace(key, obj.resource_version);
         });
         w.cache.apply_event(std::move(ev));
         break;
@@ -222,9 +225,9 @@ void apply_events(kube_pointer self, const watch_spec& spec, watch_entry& w,
         w.cache.apply_event(std::move(ev));
         auto before = std::move(w.before_relist);
         w.before_relist.clear();
-        w.cache.for_each([&](const k8s::store_key& key, const k8s::json& obj) {
+        w.cache.for_each([&](const k8s::store_key& key, const k8s::compact_object& obj) {
           auto old = before.find(key);
-          if (old == before.end() || old->second != k8s::resource_version_of(obj))
+          if (old == before.end() || old->second != obj.resource_version)
             notify(self, w, spec, false, key);
           if (old != before.end())
             before.erase(old);
@@ -552,13 +555,13 @@ void on_call_reply_inner(kube_pointer self, transport_reply& reply) {
     rp.deliver(json_doc{nullptr});
     return;
   }
-  auto body = k8s::json::parse(resp.body, nullptr, false);
-  if (body.is_discarded()) {
+  auto body = k8s::parse_whole(resp.body);
+  if (!body) {
     rp.deliver(to_caf_error(make_error(errc::parse_error,
                                        describe(done.request) + ": response is not JSON")));
     return;
   }
-  rp.deliver(json_doc{std::move(body)});
+  rp.deliver(json_doc{std::move(*body)});
 }
 
 caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport, kube_config cfg,
@@ -605,9 +608,13 @@ caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport,
                                                                + ": unknown kind"));
         auto wcfg = st.cfg.watch;
         wcfg.label_selector = spec.label_selector;
-        k8s::store<k8s::json>::projection project = [](k8s::json&& j) { return std::move(j); };
+        k8s::store<k8s::compact_object>::projection project = [](k8s::json&& j) {
+          return k8s::compact_object::encode(j);
+        };
         if (st.cfg.projection)
-          project = [f = st.cfg.projection, spec](k8s::json&& j) { return f(spec, std::move(j)); };
+          project = [f = st.cfg.projection, spec](k8s::json&& j) {
+            return k8s::compact_object::encode(f(spec, std::move(j)));
+          };
         it = st.watches.try_emplace(spec, *res, std::move(wcfg), std::move(project)).first;
         it->second.subscribers.push_back(sub);
         self->monitor(sub);
@@ -625,7 +632,7 @@ caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport,
         w.subscribers.push_back(sub);
         self->monitor(sub);
       }
-      w.cache.for_each([&](const k8s::store_key& key, const k8s::json&) {
+      w.cache.for_each([&](const k8s::store_key& key, const k8s::compact_object&) {
         self->send(sub, atom::apply::value, spec, k8s::object_ref{w.resource.kind, key.namespace_, key.name});
       });
       if (w.cache.synced())
@@ -649,7 +656,7 @@ caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport,
       if (it == self->state.watches.end())
         return json_doc{nullptr};
       auto obj = it->second.cache.get(ref.namespace_, ref.name);
-      return json_doc{obj ? *obj : k8s::json(nullptr)};
+      return json_doc{obj ? obj->decode() : k8s::json(nullptr)};
     },
     [self](atom::list, const watch_spec& spec, const std::string& ns) {
       object_list out;
@@ -659,7 +666,8 @@ caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport,
       auto items = ns.empty() ? it->second.cache.list() : it->second.cache.list_namespace(ns);
       out.items.reserve(items.size());
       for (auto* obj : items)
-        out.items.push_back(*obj);
+        if (auto decoded = obj->decode(); !decoded.is_null())
+          out.items.push_back(std::move(decoded));
       return out;
     },
     // Internal messages.

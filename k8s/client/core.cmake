@@ -10,6 +10,7 @@ set(KELOS_CLIENT_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/list_page.cpp
   ${CMAKE_CURRENT_LIST_DIR}/watch_state.cpp
   ${CMAKE_CURRENT_LIST_DIR}/store.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/compact_object.cpp
   ${CMAKE_CURRENT_LIST_DIR}/backoff.cpp
   ${CMAKE_CURRENT_LIST_DIR}/rate_limiter.cpp
   ${CMAKE_CURRENT_LIST_DIR}/retry_policy.cpp

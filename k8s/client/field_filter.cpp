@@ -370,4 +370,13 @@ kelos::expected<json> parse_filtered(std::string_view text, const filter_node& f
   return root;
 }
 
+kelos::expected<json> parse_whole(std::string_view text) {
+  static const filter_node all = [] {
+    filter_node f;
+    f.all = true;
+    return f;
+  }();
+  return parse_filtered(text, all);
+}
+
 } // namespace kelos::k8s

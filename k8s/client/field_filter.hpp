@@ -42,4 +42,8 @@ filter_node object_filter(const std::vector<std::string>& extra_paths);
 /// Errors: `parse_error` naming the byte offset. Never throws.
 kelos::expected<json> parse_filtered(std::string_view text, const filter_node& filter);
 
+/// The whole document: `parse_filtered` with a filter that keeps everything, for the
+/// hot paths that used `json::parse` (cache reads, write replies).
+kelos::expected<json> parse_whole(std::string_view text);
+
 } // namespace kelos::k8s
