@@ -352,10 +352,18 @@ decision decide(const observation& obs, const reconcile_config& cfg) {
     return p;
   }
   if (!t.meta.has_finalizer(task_finalizer)) {
-    plan p;
-    p.actions.emplace_back(add_finalizer{});
-    p.requeue_now = true;
-    return p;
+    // The finalizer is written first, in the same plan as whatever the Task needs next
+    // (for a new Task: the Job, its status and event), so a Task costs one reconcile
+    // pass, not two. Questions are answered before anything is written; the answer
+    // comes back here and gets the finalizer in front of its plan.
+    k8s::task finalized = t;
+    finalized.meta.finalizers.emplace_back(task_finalizer);
+    observation with_finalizer = obs;
+    with_finalizer.task = &finalized;
+    auto next = decide(with_finalizer, cfg);
+    if (auto* p = std::get_if<plan>(&next))
+      p->actions.insert(p->actions.begin(), add_finalizer{});
+    return next;
   }
   if (obs.job)
     return decide_with_job(obs, cfg);

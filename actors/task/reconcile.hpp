@@ -155,8 +155,6 @@ struct plan {
   std::vector<action> actions;
   /// Reconcile again after this long even without a change (TTL, output retries).
   std::optional<std::chrono::milliseconds> requeue_after;
-  /// Reconcile again as soon as the plan is done (the plan changed the Task's metadata).
-  bool requeue_now = false;
 };
 
 using decision = std::variant<need_dependencies, need_branch, need_github_token, need_log, plan>;

@@ -117,11 +117,11 @@ void go_idle(self_ptr self) {
   }
 }
 
-void finish(self_ptr self, std::optional<std::chrono::milliseconds> requeue_after, bool requeue_now,
+void finish(self_ptr self, std::optional<std::chrono::milliseconds> requeue_after,
             std::optional<metrics::reconcile_result> result = std::nullopt) {
   auto& st = self->state;
-  end_pass(self, result.value_or(requeue_after || requeue_now ? metrics::reconcile_result::requeue
-                                                             : metrics::reconcile_result::success));
+  end_pass(self, result.value_or(requeue_after ? metrics::reconcile_result::requeue
+                                               : metrics::reconcile_result::success));
   st.busy = false;
   if (requeue_after) {
     auto due = std::chrono::steady_clock::now() + *requeue_after;
@@ -130,7 +130,7 @@ void finish(self_ptr self, std::optional<std::chrono::milliseconds> requeue_afte
       self->delayed_send(self, *requeue_after, atom::tick::value, ++st.timer_generation);
     }
   }
-  if (st.dirty || requeue_now) {
+  if (st.dirty) {
     // Keep the slot: a Task finishes its pass (finalizer, Job, status) before the next
     // Task is admitted, so bursts complete in arrival order.
     st.dirty = false;
@@ -147,7 +147,7 @@ void write_failed(self_ptr self, const std::string& what, const caf::error& err)
   if (e.code == errc::conflict || e.code == errc::already_exists) {
     logging::debug({"task", to_string(st.id)}, "{}: {}, re-reading", what, e.render());
     st.dirty = true;
-    finish(self, std::nullopt, false, metrics::reconcile_result::requeue);
+    finish(self, std::nullopt, metrics::reconcile_result::requeue);
     return;
   }
   record_reconcile_error(*st.ctx);
@@ -155,7 +155,7 @@ void write_failed(self_ptr self, const std::string& what, const caf::error& err)
   auto delay = std::min<std::chrono::milliseconds>(st.ctx->retry_base * (1 << std::min(st.failures - 1, 10)),
                                                    st.ctx->retry_max);
   logging::warn({"task", to_string(st.id)}, "{} failed: {} (retrying in {} ms)", what, e.render(), delay.count());
-  finish(self, delay, false, metrics::reconcile_result::error);
+  finish(self, delay, metrics::reconcile_result::error);
 }
 
 json with_status(json task_json, const k8s::task_status& status) {
@@ -209,7 +209,7 @@ void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t 
   auto& st = self->state;
   if (i == p->actions.size()) {
     st.failures = 0;
-    finish(self, p->requeue_after, p->requeue_now);
+    finish(self, p->requeue_after);
     return;
   }
   const auto& ns = st.id.namespace_;
@@ -265,7 +265,7 @@ void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t 
                   [=](json_doc& existing) {
                     remember_job(self, std::move(existing.value));
                     self->state.dirty = true;
-                    finish(self, std::nullopt, false, metrics::reconcile_result::requeue);
+                    finish(self, std::nullopt, metrics::reconcile_result::requeue);
                   },
                   [=](caf::error& e) { write_failed(self, "reading the existing Job", e); });
             });

@@ -628,8 +628,8 @@ protected:
 };
 
 TEST_F(TaskSupervisorTest, CreatesTheJobAfterAddingTheFinalizer) {
-  // The finalizer patch's reply is newer than the cache, so the Task goes on at once
-  // (requeue_now) from that reply instead of waiting for the watch to deliver it.
+  // One pass: the finalizer patch, then the Job, and the status written on top of the
+  // patch's reply (newer than the cache), without waiting for the watch to deliver it.
   put(tasks(), task_object("t"));
   script->expect("PATCH", tasks_path + "t", task_object("t").finalized().version(2));
   expect_job_creation("t", task_object("t").finalized().version(3).in_phase("Pending").with_job("t"));

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -258,14 +259,48 @@ TEST(TaskReconcileTest, MissingFinalizerIsAddedFirstWhateverTheState) {
   };
   for (const auto& r : rows) {
     SCOPED_TRACE(r.name);
-    scene s;
-    s.task.meta.finalizers.clear();
-    r.setup(s);
-    auto p = s.plan_of();
-    EXPECT_EQ(steps_of(p), steps{"add_finalizer"});
-    EXPECT_TRUE(p.requeue_now);
-    EXPECT_FALSE(p.requeue_after);
+    scene with;
+    r.setup(with);
+    auto& fins = with.task.meta.finalizers;
+    if (std::find(fins.begin(), fins.end(), "kelos.dev/finalizer") == fins.end())
+      fins.emplace_back("kelos.dev/finalizer");
+    scene without = with;
+    without.task.meta.finalizers.erase(std::remove(without.task.meta.finalizers.begin(),
+                                                   without.task.meta.finalizers.end(), "kelos.dev/finalizer"),
+                                       without.task.meta.finalizers.end());
+    auto expected = with.run();
+    auto got = without.run();
+    ASSERT_EQ(got.index(), expected.index()) << "the same question, or a plan";
+    if (!std::holds_alternative<plan>(got))
+      continue; // asked before anything is written; the answer gets the finalizer in front
+    steps want = steps_of(std::get<plan>(expected));
+    want.insert(want.begin(), "add_finalizer");
+    EXPECT_EQ(steps_of(std::get<plan>(got)), want) << "the finalizer first, then the same plan in the same pass";
+    EXPECT_EQ(std::get<plan>(got).requeue_after, std::get<plan>(expected).requeue_after);
   }
+}
+
+TEST(TaskReconcileTest, ANewTaskGetsItsFinalizerAndJobInOnePass) {
+  scene s;
+  s.task.meta.finalizers.clear();
+  s.with_credentials();
+  auto p = s.plan_of();
+  steps want = create_steps;
+  want.insert(want.begin(), "add_finalizer");
+  EXPECT_EQ(steps_of(p), want);
+  EXPECT_FALSE(p.requeue_after);
+
+  // A question first (the branch lock): nothing is written before the answer, which then
+  // comes with the finalizer in front of the Job.
+  scene b;
+  b.task.meta.finalizers.clear();
+  b.with_credentials();
+  b.task.spec.branch = "feature/x";
+  b.task.spec.workspace_ref = "ws";
+  b.with_workspace();
+  EXPECT_TRUE(std::holds_alternative<need_branch>(b.run()));
+  b.obs.branch = branch_answer{true, ""};
+  EXPECT_EQ(steps_of(b.plan_of()), want);
 }
 
 TEST(TaskReconcileTest, DeletingWithFinalizerReleasesBranchDeletesJobAndRemovesFinalizer) {
@@ -294,7 +329,6 @@ TEST(TaskReconcileTest, DeletingWithFinalizerReleasesBranchDeletesJobAndRemovesF
     r.setup(s);
     auto p = s.plan_of();
     EXPECT_EQ(steps_of(p), (steps{"release_branch", "delete_job", "remove_finalizer"}));
-    EXPECT_FALSE(p.requeue_now);
     EXPECT_FALSE(p.requeue_after);
   }
 }
@@ -306,7 +340,6 @@ TEST(TaskReconcileTest, DeletingWithoutFinalizerDoesNothing) {
   s.obs.job = make_job(1, 0, 0);
   auto p = s.plan_of();
   EXPECT_EQ(steps_of(p), steps{});
-  EXPECT_FALSE(p.requeue_now);
   EXPECT_FALSE(p.requeue_after);
 }
 
@@ -346,7 +379,6 @@ TEST(TaskReconcileTest, WaitingVerdictWritesWaitingWithItsMessage) {
   want.message = "Waiting for dependency \"a\"";
   EXPECT_EQ(only<write_status>(p).status, want);
   EXPECT_FALSE(p.requeue_after); // the dependency gate wakes the Task; no polling
-  EXPECT_FALSE(p.requeue_now);
 }
 
 TEST(TaskReconcileTest, WaitingVerdictAlreadyWrittenWritesNothing) {
@@ -645,7 +677,6 @@ TEST(TaskReconcileTest, CreatePlanCarriesTheJobStatusEventAndMetric) {
   EXPECT_EQ(only<write_status>(p).status, want);
   EXPECT_EQ(event_message(p, "TaskCreated"), "Created Job fix-bug for task");
   EXPECT_FALSE(p.requeue_after); // the Job watch wakes the Task
-  EXPECT_FALSE(p.requeue_now);
 }
 
 TEST(TaskReconcileTest, JobBuildFailureFailsTheTaskAndReleasesTheBranch) {
@@ -795,7 +826,6 @@ TEST(TaskReconcileTest, ActiveJobMovesTheTaskToRunning) {
   EXPECT_EQ(only<write_status>(p).status, want);
   EXPECT_EQ(event_message(p, "TaskRunning"), "Task started running");
   EXPECT_FALSE(p.requeue_after);
-  EXPECT_FALSE(p.requeue_now);
 }
 
 TEST(TaskReconcileTest, AlreadyRunningWritesOnlyNewlyDiscoveredFields) {
@@ -898,7 +928,6 @@ TEST(TaskReconcileTest, SucceededJobCapturesOutputsAndCountsEverything) {
   EXPECT_EQ(done.duration_seconds, std::optional<double>{300.0});
   EXPECT_EQ(only<count_usage>(p).results, expected_results);
   EXPECT_FALSE(p.requeue_after);
-  EXPECT_FALSE(p.requeue_now);
 }
 
 TEST(TaskReconcileTest, JobCountersAndConditionsDecideTheTerminalPhase) {
