@@ -36,6 +36,11 @@ struct http_server::impl {
                             if (ec == net::error::operation_aborted || !acceptor.is_open())
                               return;
                             if (!ec) {
+                              // As Go's net/http: without it, a small response or watch event
+                              // written behind an unacknowledged one waits for the peer's
+                              // delayed ACK (40 ms on Linux).
+                              beast::error_code ignored;
+                              socket.set_option(net::ip::tcp::no_delay(true), ignored);
                               if (ssl)
                                 detail::start_tls_session(std::move(socket), *ssl, env);
                               else
