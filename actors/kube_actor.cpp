@@ -108,6 +108,9 @@ struct kube_state {
   kube_config cfg;
   k8s::resource_registry registry;
   std::optional<k8s::rate_limiter> limiter;
+  /// Events have their own bucket of the same size (client-go's event recorder uses its
+  /// own client): a burst of Events never delays the writes they describe, nor the reverse.
+  std::optional<k8s::rate_limiter> event_limiter;
   uint64_t next_id = 1;
   std::map<uint64_t, pending_call> calls;
   /// Requests sent and not yet answered, and those waiting for one of them to finish
@@ -175,7 +178,9 @@ void transmit(kube_pointer self, uint64_t id) {
 /// Sends a call now or after the rate limiter's delay.
 void dispatch(kube_pointer self, uint64_t id) {
   auto& st = self->state;
-  auto delay = st.limiter ? st.limiter->reserve(self->clock().now()) : clock_type::duration::zero();
+  auto it = st.calls.find(id);
+  auto& limiter = it != st.calls.end() && is_event_request(it->second.request) ? st.event_limiter : st.limiter;
+  auto delay = limiter ? limiter->reserve(self->clock().now()) : clock_type::duration::zero();
   if (delay > clock_type::duration::zero())
     self->delayed_send(self, delay, atom::retry::value, id);
   else
@@ -570,8 +575,10 @@ caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport,
   st.transport = std::move(transport);
   st.cfg = std::move(cfg);
   st.registry = std::move(registry);
-  if (st.cfg.qps > 0)
+  if (st.cfg.qps > 0) {
     st.limiter.emplace(st.cfg.qps, st.cfg.burst, self->clock().now());
+    st.event_limiter.emplace(st.cfg.qps, st.cfg.burst, self->clock().now());
+  }
   self->set_down_handler([self](caf::down_msg& dm) {
     // A subscriber died: drop it everywhere; a watch without subscribers stops.
     for (auto it = self->state.watches.begin(); it != self->state.watches.end();) {

@@ -27,7 +27,8 @@ namespace kelos {
 /// Settings of the KUBE actor. Defaults suit a controller; client-go defaults to 5 qps
 /// and burst 10, far too low for an operator managing thousands of Tasks.
 struct kube_config {
-  /// Client-side rate limit shared by every request; qps <= 0 disables it.
+  /// Client-side rate limit shared by every request but Events, which have a second bucket
+  /// of the same size; qps <= 0 disables both.
   double qps = 50;
   int burst = 100;
   /// Most requests on the wire at once (watch streams excluded); later ones wait in FIFO

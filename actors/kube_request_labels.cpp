@@ -42,6 +42,23 @@ std::optional<bool> is_collection(std::string_view path) {
   return rest == 1;
 }
 
+/// The resource plural of a resource path ("tasks", "events"); empty otherwise.
+std::string_view resource_of(std::string_view path) {
+  auto seg = segments(path);
+  std::size_t prefix = 0;
+  if (seg.size() >= 2 && seg[0] == "api")
+    prefix = 2;
+  else if (seg.size() >= 3 && seg[0] == "apis")
+    prefix = 3;
+  else
+    return {};
+  if (seg.size() <= prefix)
+    return {};
+  if (seg.size() >= prefix + 3 && seg[prefix] == "namespaces")
+    return seg[prefix + 2];
+  return seg[prefix];
+}
+
 bool watch_query(const k8s::http_request& req) {
   for (const auto& [k, v] : req.query)
     if (k == "watch" && (v == "true" || v == "1"))
@@ -67,6 +84,13 @@ std::string kube_verb(const k8s::http_request& req) {
   if (m == "DELETE")
     return is_collection(req.path).value_or(false) ? "deletecollection" : "delete";
   return "other";
+}
+
+bool is_event_request(const k8s::http_request& req) {
+  auto seg = segments(req.path);
+  bool core = seg.size() >= 2 && seg[0] == "api";
+  bool events_group = seg.size() >= 3 && seg[0] == "apis" && seg[1] == "events.k8s.io";
+  return (core || events_group) && resource_of(req.path) == "events";
 }
 
 } // namespace kelos

@@ -16,4 +16,8 @@ namespace kelos {
 /// `watch=true` (or `watch=1`) watch. Non-resource paths (`/version`) are get.
 std::string kube_verb(const k8s::http_request& req);
 
+/// True for a request on Events (`/api/v1/.../events...` or `/apis/events.k8s.io/...`):
+/// they draw on their own rate-limit bucket, as client-go's event recorder has its own client.
+bool is_event_request(const k8s::http_request& req);
+
 } // namespace kelos

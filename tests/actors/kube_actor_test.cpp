@@ -162,6 +162,33 @@ TEST_F(KubeActorTest, AtMostMaxInFlightRequestsAreOnTheWireAndTheRestGoInOrder) 
   run();
 }
 
+TEST_F(KubeActorTest, EventsDrawOnTheirOwnRateLimitBucket) {
+  auto limited_transport = std::make_shared<test::scripted_transport>();
+  kube_config limited_cfg = cfg;
+  limited_cfg.qps = 1;
+  limited_cfg.burst = 1;
+  auto limited = spawn_kube(sys, limited_transport, limited_cfg);
+  k8s::http_request event{"POST", "/api/v1/namespaces/default/events", {}, {}, "{}", false, false};
+  self->send(limited, atom::call::value, get_task("a"));
+  self->send(limited, atom::call::value, get_task("b"));
+  self->send(limited, atom::call::value, event);
+  self->send(limited, atom::call::value, event);
+  run();
+  ASSERT_EQ(limited_transport->sends.size(), 2u) << "one token in each bucket";
+  EXPECT_EQ(limited_transport->sends[0]->request.path, get_task("a").path);
+  EXPECT_EQ(limited_transport->sends[1]->request.path, event.path) << "not queued behind the Task GET";
+  advance(1s);
+  EXPECT_EQ(limited_transport->sends.size(), 4u) << "one more token in each bucket after a second";
+  for (int i = 0; i < 4; ++i) {
+    limited_transport->answer(200, task_json("x", "1"));
+    run();
+  }
+  for (int i = 0; i < 4; ++i)
+    self->receive([](const json_doc&) {}, [](caf::error& e) { FAIL() << caf::to_string(e); });
+  self->send_exit(limited, caf::exit_reason::user_shutdown);
+  run();
+}
+
 TEST_F(KubeActorTest, CallRawReturnsAnyStatus) {
   k8s::http_request logs{"GET", "/api/v1/namespaces/default/pods/p/log", {}, {}, {}, false, true};
   self->send(kube, atom::call_raw::value, logs);

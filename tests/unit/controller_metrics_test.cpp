@@ -146,6 +146,18 @@ TEST(KubeVerb, ClassifiesMethodPathAndWatch) {
     EXPECT_EQ(kube_verb(r), verb) << r.method << " " << r.path;
 }
 
+TEST(KubeRequestLabels, EventRequestsAreRecognisedByTheirResource) {
+  for (const char* path : {"/api/v1/namespaces/default/events", "/api/v1/namespaces/default/events/e.17a",
+                           "/api/v1/events", "/apis/events.k8s.io/v1/namespaces/default/events",
+                           "/apis/events.k8s.io/v1/namespaces/default/events/e.17a"})
+    EXPECT_TRUE(is_event_request(req("POST", path))) << path;
+  for (const char* path : {"/api/v1/namespaces/events", "/api/v1/namespaces/events/pods",
+                           "/apis/kelos.dev/v1alpha1/namespaces/default/tasks/events",
+                           "/apis/example.com/v1/namespaces/default/events", "/version", "/api", "/apis",
+                           "/api/v1/namespaces/default/pods/events/log"})
+    EXPECT_FALSE(is_event_request(req("POST", path))) << path;
+}
+
 TEST(WaitReason, DependencyThenBranchOtherwiseNone) {
   k8s::task t;
   task::observation obs;
