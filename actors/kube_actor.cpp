@@ -77,10 +77,12 @@ struct pending_call {
 /// One shared list+watch.
 struct watch_entry {
   watch_entry(k8s::resource_info res, k8s::watch_config cfg, k8s::store<k8s::compact_object>::projection project)
-    : resource(std::move(res)), machine(std::move(cfg)), cache(std::move(project)) {}
+    : resource(std::move(res)), machine(std::move(cfg)),
+      cache(std::move(project), k8s::store<k8s::compact_object>::label_index::drop) {}
   k8s::resource_info resource;
   k8s::watch_machine machine;
-  /// The projected objects as compact text: reads decode a fresh copy.
+  /// The projected objects as compact text: reads decode a fresh copy. Watches select by
+  /// label on the server (`watch_spec::label_selector`), so no label index is kept.
   k8s::store<k8s::compact_object> cache;
   std::vector<caf::actor> subscribers;
   k8s::line_decoder decoder;

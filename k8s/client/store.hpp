@@ -3,6 +3,7 @@
 #include "k8s/client/store_event.hpp"
 #include "k8s/json.hpp"
 
+#include <cassert>
 #include <functional>
 #include <map>
 #include <string>
@@ -66,7 +67,12 @@ public:
     label_list labels;
   };
 
-  explicit store(projection project) : project_(std::move(project)) {}
+  /// Whether each entry keeps its labels for `labels` and `list_by_labels`. A cache whose
+  /// readers never select by label drops them (a Job's kelos labels cost ~400 B per entry).
+  enum class label_index { keep, drop };
+
+  explicit store(projection project, label_index labels = label_index::keep)
+    : project_(std::move(project)), keep_labels_(labels == label_index::keep) {}
 
   /// Applies one event; returns false (and ignores it) for init_apply/init_done without
   /// a preceding init, or for an object without a name.
@@ -123,8 +129,9 @@ public:
     auto it = objects_.find(store_key{std::string{ns}, std::string{name}});
     return it == objects_.end() ? nullptr : &it->second.value;
   }
-  /// The labels of an object, or nullptr.
+  /// The labels of an object, or nullptr. Precondition: labels are kept.
   const label_list* labels(std::string_view ns, std::string_view name) const {
+    assert(keep_labels_);
     auto it = objects_.find(store_key{std::string{ns}, std::string{name}});
     return it == objects_.end() ? nullptr : &it->second.labels;
   }
@@ -150,8 +157,10 @@ public:
   }
 
   /// Objects whose labels include every pair of `selector`; `ns` empty = all namespaces.
+  /// Precondition: labels are kept.
   std::vector<const T*> list_by_labels(const std::map<std::string, std::string>& selector,
                                        std::string_view ns = {}) const {
+    assert(keep_labels_);
     std::vector<const T*> out;
     auto it = ns.empty() ? objects_.begin() : objects_.lower_bound(store_key{std::string{ns}, {}});
     for (; it != objects_.end(); ++it) {
@@ -169,11 +178,13 @@ public:
 
 private:
   entry make_entry(json&& object) const {
-    auto labels = labels_of(object);  // before the projection may move the object away
+    label_list labels;
+    if (keep_labels_) labels = labels_of(object);  // before the projection may move the object away
     return entry{project_(std::move(object)), std::move(labels)};
   }
 
   projection project_;
+  bool keep_labels_ = true;
   std::map<store_key, entry> objects_;
   std::map<store_key, entry> buffer_;
   bool initializing_ = false;

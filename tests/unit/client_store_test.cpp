@@ -141,6 +141,18 @@ TEST(Store, JsonStoreKeepsWholeObjects) {
   EXPECT_EQ(*s.labels("d", "a"), (label_list{{"k", "v"}}));
 }
 
+TEST(Store, WithoutALabelIndexObjectsAreStillKeyedAndListed) {
+  store<phase_view> s{[](const json& o) { return phase_view{o["metadata"].value("name", ""), o["status"].value("phase", "")}; },
+                      store<phase_view>::label_index::drop};
+  s.apply_events({store_event::init(), store_event::init_apply(obj("d", "a", {{"k", "v"}}, "Running")),
+                  store_event::init_apply(obj("d", "b", {{"k", "w"}})), store_event::init_done()});
+  ASSERT_NE(s.get("d", "a"), nullptr);
+  EXPECT_EQ(s.get("d", "a")->phase, "Running");
+  EXPECT_EQ(names(s.list_namespace("d")), (std::vector<std::string>{"a", "b"}));
+  s.apply_event(store_event::remove(obj("d", "a")));
+  EXPECT_EQ(names(s.list()), (std::vector<std::string>{"b"}));
+}
+
 TEST(Store, LabelsMatchHelper) {
   label_list l = {{"a", "1"}, {"b", "2"}};
   EXPECT_TRUE(labels_match(l, {}));
