@@ -22,41 +22,43 @@ std::vector<std::string_view> segments(std::string_view path) {
   return out;
 }
 
+/// A resource path split at its parts: `/api/v1` or `/apis/<group>/<version>`, then
+/// optionally `namespaces/<ns>`, then `<resource>[/<name>[/<subresource>]]`.
+struct resource_path {
+  std::string_view group; // "" for the core group
+  /// The segments after the group/version prefix and the namespace prefix.
+  std::vector<std::string_view> rest;
+};
+
+/// nullopt for a non-resource path (`/version`) or a discovery path (`/api/v1`).
+std::optional<resource_path> parse_resource_path(std::string_view path) {
+  auto seg = segments(path);
+  resource_path out;
+  std::size_t prefix = 0;
+  if (seg.size() >= 2 && seg[0] == "api") {
+    prefix = 2; // /api/v1
+  } else if (seg.size() >= 3 && seg[0] == "apis") {
+    prefix = 3; // /apis/group/version
+    out.group = seg[1];
+  } else {
+    return std::nullopt;
+  }
+  if (seg.size() == prefix)
+    return std::nullopt;
+  // namespaces/<ns>/<resource>...: the namespace prefix, unless it is the Namespace itself.
+  if (seg.size() - prefix >= 3 && seg[prefix] == "namespaces")
+    prefix += 2;
+  out.rest.assign(seg.begin() + static_cast<std::ptrdiff_t>(prefix), seg.end());
+  return out;
+}
+
 /// True when the path names a collection, false for a named object (or a subresource),
 /// nullopt for a non-resource path.
 std::optional<bool> is_collection(std::string_view path) {
-  auto seg = segments(path);
-  std::size_t prefix = 0;
-  if (seg.size() >= 2 && seg[0] == "api")
-    prefix = 2; // /api/v1
-  else if (seg.size() >= 3 && seg[0] == "apis")
-    prefix = 3; // /apis/group/version
-  else
+  auto p = parse_resource_path(path);
+  if (!p)
     return std::nullopt;
-  auto rest = seg.size() - prefix;
-  if (rest == 0)
-    return std::nullopt; // discovery
-  // namespaces/<ns>/<resource>...: the namespace prefix, unless it is the Namespace itself.
-  if (rest >= 3 && seg[prefix] == "namespaces")
-    rest -= 2;
-  return rest == 1;
-}
-
-/// The resource plural of a resource path ("tasks", "events"); empty otherwise.
-std::string_view resource_of(std::string_view path) {
-  auto seg = segments(path);
-  std::size_t prefix = 0;
-  if (seg.size() >= 2 && seg[0] == "api")
-    prefix = 2;
-  else if (seg.size() >= 3 && seg[0] == "apis")
-    prefix = 3;
-  else
-    return {};
-  if (seg.size() <= prefix)
-    return {};
-  if (seg.size() >= prefix + 3 && seg[prefix] == "namespaces")
-    return seg[prefix + 2];
-  return seg[prefix];
+  return p->rest.size() == 1;
 }
 
 bool watch_query(const k8s::http_request& req) {
@@ -87,10 +89,8 @@ std::string kube_verb(const k8s::http_request& req) {
 }
 
 bool is_event_request(const k8s::http_request& req) {
-  auto seg = segments(req.path);
-  bool core = seg.size() >= 2 && seg[0] == "api";
-  bool events_group = seg.size() >= 3 && seg[0] == "apis" && seg[1] == "events.k8s.io";
-  return (core || events_group) && resource_of(req.path) == "events";
+  auto p = parse_resource_path(req.path);
+  return p && (p->group.empty() || p->group == "events.k8s.io") && p->rest.front() == "events";
 }
 
 } // namespace kelos
