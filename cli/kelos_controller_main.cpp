@@ -66,7 +66,7 @@ std::string default_lease_namespace() {
 /// glibc gives threads that contend for malloc arenas of their own, up to eight per core,
 /// and memory freed into one arena is not reused by another. The controller's caches and
 /// actors are allocated by whichever CAF worker or I/O thread runs, so after a burst its
-/// resident size held the free space of every arena: 124 MiB at 10,000 Tasks against 70 MiB
+/// resident size held the free space of every arena: 124 MiB at 10,000 Tasks against 65.5 MiB
 /// with two arenas, at the same throughput (bench/README.md). MALLOC_ARENA_MAX, when set,
 /// wins. Must run before any thread starts.
 void limit_malloc_arenas() {

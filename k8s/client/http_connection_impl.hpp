@@ -115,8 +115,8 @@ private:
                                                                             const net::ip::tcp::endpoint&) mutable {
             if (ec)
               return done(io_error(ec, "connect", self->endpoint_, expiry, started));
-            // Requests are written in pieces (header, body): without TCP_NODELAY the second
-            // piece waits for the server's delayed ACK (40 ms on Linux), as Go's net/http avoids.
+            // As Go's net/http: without TCP_NODELAY a small write behind an unacknowledged one
+            // waits for the server's delayed ACK (40 ms on Linux).
             beast::error_code ignored;
             beast::get_lowest_layer(self->stream_).socket().set_option(net::ip::tcp::no_delay(true), ignored);
             set_expiry(self->stream_, clock::time_point::max());
