@@ -1,5 +1,6 @@
 #pragma once
 
+#include "k8s/apiserver/stored_object.hpp"
 #include "k8s/apiserver/watch_hub.hpp"
 #include "k8s/json.hpp"
 
@@ -20,9 +21,10 @@ struct log_entry {
   /// Storage key of the object ("ns/name").
   std::string key;
   /// The object after the change (for deleted: the last state with the delete's RV).
-  std::shared_ptr<const json> object;
+  /// Compact: shared with the store while the object is unchanged.
+  stored_ptr object;
   /// The object before the change (null for added).
-  std::shared_ptr<const json> prev;
+  stored_ptr prev;
 };
 
 /// A bounded log of the most recent changes (every revision, all resources), oldest first.

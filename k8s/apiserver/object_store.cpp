@@ -2,6 +2,7 @@
 
 #include "k8s/apiserver/event_log.hpp"
 #include "k8s/apiserver/names.hpp"
+#include "k8s/apiserver/stored_object.hpp"
 #include "k8s/apiserver/wal.hpp"
 #include "k8s/kinds.hpp"
 
@@ -22,6 +23,11 @@ constexpr std::string_view finalizer_orphan = "orphan";
 constexpr std::string_view finalizer_foreground = "foregroundDeletion";
 
 using object_ptr = std::shared_ptr<const json>;
+
+// The WAL's view of a stored object's text (shares ownership with the entry).
+std::shared_ptr<const std::string> text_of(const stored_ptr& entry) {
+  return {entry, &entry->text()};
+}
 
 std::string key_of(std::string_view ns, std::string_view name) {
   std::string k(ns);
@@ -157,7 +163,8 @@ struct watcher {
 struct collection {
   uint32_t id = 0;
   resource_info info;
-  std::map<std::string, object_ptr> objects;
+  /// Compact: JSON text per object, decoded on read (see stored_object).
+  std::map<std::string, stored_ptr> objects;
   admission_hook hook;
   std::vector<std::shared_ptr<watcher>> watchers;
 };
@@ -310,9 +317,10 @@ struct object_store::impl {
     return it == collections.end() ? nullptr : it->second.get();
   }
 
+  // The decoded object (shared while some holder keeps the tree alive).
   object_ptr find(const collection& c, const std::string& key) const {
     auto it = c.objects.find(key);
-    return it == c.objects.end() ? nullptr : it->second;
+    return it == c.objects.end() ? nullptr : it->second->tree();
   }
 
   object_ptr find_namespace(std::string_view ns) {
@@ -371,10 +379,12 @@ struct object_store::impl {
       std::erase_if(c.watchers, [](auto& w) { return w->stream->closed(); });
   }
 
-  void after_commit(collection& c, watch_event_type type, const object_ptr& obj,
-                    const object_ptr& prev, int64_t rv) {
+  // `entry`/`prev_entry` are the compact forms the event log keeps; `obj`/`prev` their trees.
+  void after_commit(collection& c, watch_event_type type, const stored_ptr& entry,
+                    const object_ptr& obj, const stored_ptr& prev_entry, const object_ptr& prev,
+                    int64_t rv) {
     log.append({rv, type, c.id, key_of(meta_string(*obj, "namespace"), meta_string(*obj, "name")),
-                obj, prev});
+                entry, prev_entry});
     fan_out(c, type, obj, prev, rv);
     if (!on_change.empty())
       hook_queue.emplace_back(c.info, watch_event{type, obj, rv});
@@ -423,8 +433,10 @@ struct object_store::impl {
     int64_t rv = rev + 1;
     meta_mut(obj)["resourceVersion"] = std::to_string(rv);
     auto sp = std::make_shared<const json>(std::move(obj));
+    auto entry = stored_object::from_tree(sp); // throws on invalid UTF-8: nothing changed yet
     if (durable) {
-      wal_record r{wal_record::kind::put, rv, c.info.group, c.info.plural, {}, {}, sp};
+      wal_record r{wal_record::kind::put, rv, c.info.group, c.info.plural, {}, {}, nullptr,
+                   text_of(entry)};
       // Buffered only: the public operation waits for durability after releasing `mu`.
       if (auto ok = durable->append_buffered(r); !ok) {
         ++wal_failures;
@@ -432,17 +444,20 @@ struct object_store::impl {
       }
     }
     rev = rv;
+    stored_ptr prev_entry;
     object_ptr prev;
     auto it = c.objects.find(key);
     if (it != c.objects.end()) {
-      prev = it->second;
+      prev_entry = it->second;
+      prev = prev_entry->tree();
       index_remove(c, key, *prev);
-      it->second = sp;
+      it->second = entry;
     } else {
-      c.objects.emplace(key, sp);
+      c.objects.emplace(key, entry);
     }
     index_add(c, key, *sp);
-    after_commit(c, prev ? watch_event_type::modified : watch_event_type::added, sp, prev, rv);
+    after_commit(c, prev ? watch_event_type::modified : watch_event_type::added, entry, sp,
+                 prev_entry, prev, rv);
     gc_triggers(c, key, *sp, false, prev.get());
     return sp;
   }
@@ -451,23 +466,25 @@ struct object_store::impl {
     auto it = c.objects.find(key);
     if (it == c.objects.end())
       return api_error::internal("object vanished during delete");
-    object_ptr prev = it->second;
+    stored_ptr prev_entry = it->second;
+    object_ptr prev = prev_entry->tree();
     int64_t rv = rev + 1;
+    json last = *prev;
+    meta_mut(last)["resourceVersion"] = std::to_string(rv);
+    auto sp = std::make_shared<const json>(std::move(last));
+    auto entry = stored_object::from_tree(sp);
     if (durable) {
       wal_record r{wal_record::kind::remove, rv, c.info.group, c.info.plural,
-                   meta_string(*prev, "namespace"), meta_string(*prev, "name"), nullptr};
+                   meta_string(*prev, "namespace"), meta_string(*prev, "name"), nullptr, nullptr};
       if (auto ok = durable->append_buffered(r); !ok) {
         ++wal_failures;
         return api_error::internal(ok.error().message);
       }
     }
     rev = rv;
-    json last = *prev;
-    meta_mut(last)["resourceVersion"] = std::to_string(rv);
-    auto sp = std::make_shared<const json>(std::move(last));
     index_remove(c, key, *prev);
     c.objects.erase(it);
-    after_commit(c, watch_event_type::deleted, sp, prev, rv);
+    after_commit(c, watch_event_type::deleted, entry, sp, prev_entry, prev, rv);
     gc_triggers(c, key, *sp, true, nullptr);
     return sp;
   }
@@ -490,7 +507,7 @@ struct object_store::impl {
     for (auto* c : by_id)
       for (auto& [key, obj] : c->objects)
         objects.push_back(wal_record{wal_record::kind::put, rev, c->info.group, c->info.plural,
-                                     {}, {}, obj});
+                                     {}, {}, nullptr, text_of(obj)});
     snapshot_running.store(true, std::memory_order_release);
     snapshot_thread = std::thread([this, at = rev, objs = std::move(objects)] {
       // On failure the rotated log stays (has_old_log) and the next compaction writes a
@@ -510,7 +527,8 @@ struct object_store::impl {
     return durable->write_snapshot(rev, [&](const std::function<void(const wal_record&)>& emit) {
       for (auto* c : by_id)
         for (auto& [key, obj] : c->objects)
-          emit(wal_record{wal_record::kind::put, rev, c->info.group, c->info.plural, {}, {}, obj});
+          emit(wal_record{wal_record::kind::put, rev, c->info.group, c->info.plural, {}, {},
+                          nullptr, text_of(obj)});
     });
   }
 
@@ -1090,8 +1108,8 @@ struct object_store::impl {
   // --- reads -----------------------------------------------------------------------------
 
   // The collection's objects as of `rv` (rv within the event log).
-  std::map<std::string, object_ptr> state_at(const collection& c, int64_t at) const {
-    std::map<std::string, object_ptr> snap = c.objects;
+  std::map<std::string, stored_ptr> state_at(const collection& c, int64_t at) const {
+    std::map<std::string, stored_ptr> snap = c.objects;
     size_t first = log.first_after(at);
     for (size_t i = log.size(); i-- > first;) {
       const auto& e = log.at(i);
@@ -1144,11 +1162,11 @@ kelos::expected<std::unique_ptr<object_store>> object_store::open(store_config c
       }
       std::string key = key_of(r.namespace_, r.name);
       if (auto it = c->objects.find(key); it != c->objects.end()) {
-        d.index_remove(*c, key, *it->second);
+        d.index_remove(*c, key, *it->second->tree());
         c->objects.erase(it);
       }
       if (r.op == wal_record::kind::put) {
-        c->objects.emplace(key, r.object);
+        c->objects.emplace(key, stored_object::from_tree(r.object));
         d.index_add(*c, key, *r.object);
       }
       d.rev = std::max(d.rev, r.rv);
@@ -1246,7 +1264,7 @@ api_result<list_result> object_store::list(const resource_info& res, std::string
     return api_error::bad_request(filter.error().message);
   if (opts.limit < 0)
     return api_error::bad_request("limit must be non-negative");
-  std::lock_guard lock(impl_->mu);
+  std::unique_lock lock(impl_->mu);
   auto& d = *impl_;
   int64_t at = d.rev;
   std::string start;
@@ -1290,44 +1308,53 @@ api_result<list_result> object_store::list(const resource_info& res, std::string
   }
   list_result out;
   out.resource_version = std::to_string(at);
-  auto it_coll = d.collections.find(coll_name(res.group, res.plural));
-  if (it_coll == d.collections.end())
-    return out;
-  const collection& c = *it_coll->second;
-  std::map<std::string, object_ptr> past;
-  const auto* objects = &c.objects;
-  if (exact && at < d.rev) {
-    past = d.state_at(c, at);
-    objects = &past;
-  }
-  auto it = start.empty() ? objects->begin() : objects->upper_bound(start);
-  if (res.namespaced && !filter->namespace_.empty() && start.empty())
-    it = objects->lower_bound(filter->namespace_ + "/");
-  std::string last;
-  std::string ns_prefix = res.namespaced && !filter->namespace_.empty() ? filter->namespace_ + "/" : "";
-  for (; it != objects->end(); ++it) {
-    if (!ns_prefix.empty() && it->first.compare(0, ns_prefix.size(), ns_prefix) != 0) {
-      if (it->first > ns_prefix)
-        break; // keys are ordered: this namespace is done
-      continue;
+  // Under the mutex only the candidates' pointers are copied (the objects are immutable);
+  // decoding, filtering and paging happen after it is released, so a large list does not
+  // hold up writers.
+  std::vector<std::pair<std::string, stored_ptr>> candidates;
+  {
+    auto it_coll = d.collections.find(coll_name(res.group, res.plural));
+    if (it_coll == d.collections.end())
+      return out;
+    const collection& c = *it_coll->second;
+    std::map<std::string, stored_ptr> past;
+    const auto* objects = &c.objects;
+    if (exact && at < d.rev) {
+      past = d.state_at(c, at);
+      objects = &past;
     }
-    if (!filter->matches(*it->second))
-      continue;
-    if (opts.limit > 0 && static_cast<int64_t>(out.items.size()) == opts.limit) {
-      out.continue_token = encode_continue(at, last);
-      // Like upstream, only an unfiltered list reports remainingItemCount.
-      if (filter->labels.empty() && filter->fields.empty()) {
-        int64_t remaining = 0;
-        for (; it != objects->end(); ++it)
-          remaining += filter->matches(*it->second) ? 1 : 0;
-        out.remaining_item_count = remaining;
+    auto it = start.empty() ? objects->begin() : objects->upper_bound(start);
+    std::string ns_prefix = res.namespaced && !filter->namespace_.empty() ? filter->namespace_ + "/" : "";
+    if (!ns_prefix.empty() && start.empty())
+      it = objects->lower_bound(ns_prefix);
+    for (; it != objects->end(); ++it) {
+      if (!ns_prefix.empty() && it->first.compare(0, ns_prefix.size(), ns_prefix) != 0) {
+        if (it->first > ns_prefix)
+          break; // keys are ordered: this namespace is done
+        continue;
       }
-      break;
+      candidates.emplace_back(it->first, it->second);
     }
-    out.items.push_back(it->second);
-    last = it->first;
   }
-  return out;
+  lock.unlock();
+  return guarded([&]() -> api_result<list_result> {
+    std::string last;
+    for (auto it = candidates.begin(); it != candidates.end(); ++it) {
+      auto item = it->second->decode();
+      if (!filter->matches(*item))
+        continue;
+      if (opts.limit > 0 && static_cast<int64_t>(out.items.size()) == opts.limit) {
+        out.continue_token = encode_continue(at, last);
+        // Like upstream, only an unfiltered list reports remainingItemCount.
+        if (filter->labels.empty() && filter->fields.empty())
+          out.remaining_item_count = static_cast<int64_t>(candidates.end() - it);
+        break;
+      }
+      out.items.push_back(std::move(item));
+      last = it->first;
+    }
+    return out;
+  });
 }
 
 api_result<write_result> object_store::update(const resource_info& res, std::string_view ns,
@@ -1418,7 +1445,7 @@ api_result<std::vector<std::shared_ptr<const json>>> object_store::remove_collec
     auto& c = impl_->coll(res);
     std::vector<std::string> keys;
     for (auto& [key, obj] : c.objects)
-      if (filter->matches(*obj))
+      if (filter->matches(*obj->tree()))
         keys.push_back(key);
     std::vector<std::shared_ptr<const json>> out;
     for (auto& key : keys) {
@@ -1472,9 +1499,9 @@ api_result<std::shared_ptr<watch_stream>> object_store::watch(const resource_inf
     }
     std::vector<watch_event> first;
     if (initial) {
-      for (auto& [key, obj] : c.objects)
-        if (w->filter.matches(*obj))
-          first.push_back({watch_event_type::added, obj, 0});
+      for (auto& [key, entry] : c.objects)
+        if (auto obj = entry->tree(); w->filter.matches(*obj))
+          first.push_back({watch_event_type::added, std::move(obj), 0});
       if (opts.send_initial_events) {
         json bm = {{"kind", w->kind},
                    {"apiVersion", w->api_version},
@@ -1488,7 +1515,8 @@ api_result<std::shared_ptr<watch_stream>> object_store::watch(const resource_inf
         const auto& e = d.log.at(i);
         if (e.collection != c.id)
           continue;
-        if (auto ev = transition(w->filter, e.type, e.object, e.prev, e.rv))
+        if (auto ev = transition(w->filter, e.type, e.object->tree(),
+                                 e.prev ? e.prev->tree() : nullptr, e.rv))
           first.push_back(std::move(*ev));
       }
     }

@@ -56,11 +56,22 @@ std::string frame(const std::string& payload) {
   return out;
 }
 
-k8s::json encode(const wal_record& r) {
-  if (r.op == wal_record::kind::put)
-    return {{"op", "put"}, {"rv", r.rv}, {"g", r.group}, {"r", r.plural}, {"o", *r.object}};
-  return {{"op", "del"}, {"rv", r.rv}, {"g", r.group}, {"r", r.plural}, {"ns", r.namespace_},
-          {"n", r.name}};
+// The payload of one record: compact JSON `{"g","o","op","r","rv"}` for a put (the
+// object's text spliced in when the record carries it), `{"g","n","ns","op","r","rv"}` for
+// a delete.
+std::string encode(const wal_record& r) {
+  if (r.op == wal_record::kind::put) {
+    if (!r.object_text)
+      return k8s::json{{"op", "put"}, {"rv", r.rv}, {"g", r.group}, {"r", r.plural}, {"o", *r.object}}
+        .dump();
+    std::string out = k8s::json{{"op", "put"}, {"rv", r.rv}, {"g", r.group}, {"r", r.plural}}.dump();
+    out.pop_back();
+    out.append(",\"o\":").append(*r.object_text).append(1, '}');
+    return out;
+  }
+  return k8s::json{{"op", "del"}, {"rv", r.rv}, {"g", r.group}, {"r", r.plural},
+                   {"ns", r.namespace_}, {"n", r.name}}
+    .dump();
 }
 
 bool decode(const k8s::json& j, wal_record& r) {
@@ -275,7 +286,7 @@ kelos::expected<void> wal::append(const wal_record& rec) {
 kelos::expected<uint64_t> wal::append_buffered(const wal_record& rec) {
   if (failed())
     return kelos::make_error(errc::io_error, "write-ahead log " + dir_ + " has failed earlier");
-  std::string data = frame(encode(rec).dump());
+  std::string data = frame(encode(rec));
   if (!write_all(fd_, data)) {
     auto err = io_error("cannot append to " + dir_ + "/" + log_name);
     // Drop a partial record so that the next append does not land behind garbage.
@@ -331,7 +342,7 @@ kelos::expected<void> wal::put_snapshot(
   std::string buf = frame(k8s::json{{"rv", rv}}.dump());
   bool ok = true;
   for_each([&](const wal_record& r) {
-    buf += frame(encode(r).dump());
+    buf += frame(encode(r));
     if (buf.size() > (1u << 20)) {
       ok = ok && write_all(fd, buf);
       buf.clear();

@@ -27,8 +27,11 @@ struct wal_record {
   std::string plural;
   std::string namespace_;
   std::string name;
-  /// The stored object (put only).
+  /// The stored object (put only). Recovery fills this one.
   std::shared_ptr<const k8s::json> object;
+  /// The stored object's compact JSON text (put only): when set, written verbatim instead
+  /// of serialising `object` (the store keeps objects as text; see `stored_object`).
+  std::shared_ptr<const std::string> object_text;
 };
 
 /// What recovery found.

@@ -620,6 +620,32 @@ TEST_F(StoreTest, MalformedBodiesAreRejectedNotThrown) {
   EXPECT_EQ(thrower.error().code, 400);
 }
 
+// Objects are stored as JSON text, so one that cannot be serialised (invalid UTF-8, e.g.
+// from a protobuf body) is refused at commit: 400, and the store is exactly as before.
+TEST_F(StoreTest, UnserialisableObjectIsRejectedAndNothingIsCommitted) {
+  create("configmaps", configmap("ok"));
+  auto rv = store.current_rv();
+  auto count = store.size();
+  json bad = configmap("bad");
+  bad["data"]["k"] = std::string("\xff\xfe");
+  auto r = store.create(res("configmaps"), "default", bad);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, 400);
+  auto upd = store.mutate(res("configmaps"), "default", "ok", [](const json* cur) -> api_result<json> {
+    json next = *cur;
+    next["data"]["k"] = std::string("\xc3");
+    return next;
+  });
+  ASSERT_FALSE(upd);
+  EXPECT_EQ(upd.error().code, 400);
+  EXPECT_EQ(store.current_rv(), rv);
+  EXPECT_EQ(store.size(), count);
+  EXPECT_FALSE(store.get(res("configmaps"), "default", "bad"));
+  auto ok = store.get(res("configmaps"), "default", "ok");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ((**ok)["data"]["k"], "v");
+}
+
 TEST(ApiErrorTest, StatusBodiesAndMappings) {
   auto gone = api_error::too_old_resource_version(105, 200);
   EXPECT_EQ(gone.message, "too old resource version: 105 (200)");
