@@ -41,6 +41,7 @@ expected<std::unique_ptr<api_server>> api_server::start(api_server_config config
   sc.data_dir = config.data_dir;
   sc.fsync = config.fsync;
   sc.event_log_capacity = config.event_log_size;
+  sc.wal_sync_hook = config.wal_sync_hook;
   if (config.data_dir.empty()) {
     p->store = std::make_unique<object_store>(sc);
   } else {
@@ -90,7 +91,19 @@ expected<std::unique_ptr<api_server>> api_server::start(api_server_config config
   cfg.table = config.table;
   p->handlers = std::make_unique<api_handlers>(*p->store, p->catalog, p->logs, *p->pump, cfg);
   auto* handlers = p->handlers.get();
-  auto http = http_server::start(hc, [handlers](server_request& req) { return handlers->handle(req); });
+  // Writes answer once durable without parking the io thread: the connection reads its next
+  // request meanwhile, so pipelined writes share one group commit (docs/apiserver.md).
+  auto http = http_server::start(hc, [handlers, store = p->store.get()](server_request& req) {
+    object_store::deferred_durability deferred;
+    server_response resp = handlers->handle(req);
+    if (uint64_t position = deferred.position(); position != 0)
+      resp.when_ready = [store, position](std::function<void(std::optional<std::string>)> done) {
+        store->when_durable(position, [done = std::move(done)](kelos::expected<void> r) {
+          done(r ? std::nullopt : std::optional<std::string>(r.error().message));
+        });
+      };
+    return resp;
+  });
   if (!http)
     return http.error();
   p->http = std::move(http).value();
@@ -135,6 +148,10 @@ void api_server::stop() {
     impl_->pump->close_all();
   if (impl_->http)
     impl_->http->stop();
+  // The io threads are gone: answer the writes still waiting for their sync (their
+  // completions only post to the stopped io context) before anything is destroyed.
+  if (impl_->store)
+    impl_->store->drain_durability_callbacks();
 }
 
 } // namespace kelos::apiserver

@@ -3,6 +3,7 @@
 #include "runtime/error.hpp"
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -36,10 +37,12 @@ struct api_server_config {
   std::chrono::milliseconds bookmark_interval{2000};
   /// fsync every WAL append (off only for benchmarks).
   bool fsync = true;
-  /// Io threads of the HTTP front. Handlers run on them and a write blocks its thread until
-  /// its WAL record is durable (group commit), so at most this many writes (and at most one
-  /// per connection) share one fdatasync; idle waiters cost no CPU.
-  int io_threads = 8;
+  /// Io threads of the HTTP front. Handlers run on them; a write does not hold its thread
+  /// while its WAL record syncs (the response waits, the connection reads on), so two
+  /// threads serve many connections and more only add contention on the store's mutex.
+  int io_threads = 2;
+  /// Test hook: replaces the WAL's fdatasync (see `store_config::wal_sync_hook`).
+  std::function<int(int)> wal_sync_hook;
 };
 
 /// The embedded API server: object store + HTTP front + CRD controller + log streams.

@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,6 +61,13 @@ struct server_response {
   /// When set, the server sends the header with `Transfer-Encoding: chunked` and then
   /// calls this with a sink; the stream lasts until someone calls `sink->close()`.
   std::function<void(std::shared_ptr<chunk_sink>)> stream;
+  /// When set, the response may not be sent yet: the server calls this once with a
+  /// completion, and sends the response when the completion is called with no failure, or
+  /// a 500 InternalError carrying the failure text instead. Meanwhile the connection may
+  /// read and handle its next pipelined requests; responses still go out in request order.
+  /// Used for writes whose group commit is pending. The completion may be called from any
+  /// thread, at most once.
+  std::function<void(std::function<void(std::optional<std::string> failure)>)> when_ready;
 };
 
 /// The request handler the HTTP front calls on its io threads. It must not block for

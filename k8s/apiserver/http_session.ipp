@@ -59,6 +59,21 @@ inline std::string front_status(int code, std::string_view reason, std::string_v
          msg + R"(","reason":")" + std::string(reason) + R"(","code":)" + std::to_string(code) + "}";
 }
 
+/// One response waiting its turn (HTTP/1.1 answers in request order).
+struct queued_response {
+  uint64_t seq = 0;
+  server_response resp;
+  unsigned version = 11;
+  bool keep_alive = true;
+  /// Read and drop what the client still sends after this response, then close (413).
+  bool drain_after = false;
+  /// False while `when_ready` has not completed.
+  bool ready = true;
+};
+
+/// Responses queued or being written before a connection stops reading ahead.
+inline constexpr std::size_t max_outstanding_responses = 16;
+
 template <class Stream>
 class session : public std::enable_shared_from_this<session<Stream>> {
 public:
@@ -146,6 +161,7 @@ private:
   };
 
   void do_read() {
+    reading_ = true;
     parser_.emplace();
     parser_->header_limit(64 * 1024);
     parser_->body_limit(env_->max_body_bytes);
@@ -161,7 +177,10 @@ private:
 
   void on_header() {
     auto& req = parser_->get();
-    if (beast::iequals(req[http::field::expect], "100-continue") && !parser_->is_done()) {
+    // The interim 100 may not overtake an earlier request's response: with one still queued
+    // it is skipped and the body read anyway (the client sends it after its own timeout).
+    if (beast::iequals(req[http::field::expect], "100-continue") && !parser_->is_done()
+        && responses_.empty() && !response_writing_) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
       http::async_write(stream_, *cont,
                         [self = this->shared_from_this(), cont](beast::error_code ec, std::size_t) {
@@ -182,75 +201,145 @@ private:
   }
 
   void on_read(beast::error_code ec) {
+    reading_ = false;
     if (ec == http::error::end_of_stream || ec == net::error::eof ||
         ec == net::error::operation_aborted || ec == beast::error::timeout ||
-        ec == net::error::connection_reset)
-      return do_close();
+        ec == net::error::connection_reset) {
+      peer_done_ = true; // answer what is queued, then close
+      return flush();
+    }
     if (ec == http::error::body_limit) {
       // The client is likely still sending: read and drop its body after answering so it
       // sees the 413 instead of a connection reset.
-      drain_after_write_ = true;
-      return write_simple(413, front_status(413, "RequestEntityTooLarge",
-                                            "the request body exceeds the server's limit of " +
-                                              std::to_string(env_->max_body_bytes) + " bytes"),
-                          false);
+      return queue_final(413, front_status(413, "RequestEntityTooLarge",
+                                           "the request body exceeds the server's limit of " +
+                                             std::to_string(env_->max_body_bytes) + " bytes"),
+                         true);
     }
     if (ec) {
       if (ec.category() == http::make_error_code(http::error::bad_target).category())
-        return write_simple(400, front_status(400, "BadRequest", "malformed HTTP request: " + ec.message()),
-                            false);
+        return queue_final(400, front_status(400, "BadRequest", "malformed HTTP request: " + ec.message()),
+                           false);
       return do_close();
     }
     auto& req = parser_->get();
-    version_ = req.version();
-    keep_alive_ = req.keep_alive();
+    queued_response q;
+    q.version = req.version();
+    q.keep_alive = req.keep_alive();
     server_request r = to_server_request(req);
-    server_response resp;
     try {
-      resp = env_->handler(r);
+      q.resp = env_->handler(r);
     } catch (const std::exception& e) {
       spdlog::error("apiserver: handler failed on {} {}: {}", r.method, r.target, e.what());
-      resp = server_response{};
-      resp.status = 500;
-      resp.body = front_status(500, "InternalError", std::string("internal error: ") + e.what());
+      q.resp = server_response{};
+      q.resp.status = 500;
+      q.resp.body = front_status(500, "InternalError", std::string("internal error: ") + e.what());
     }
-    spdlog::debug("apiserver: {} {} -> {}{}", r.method, r.target, resp.status,
-                  resp.stream ? " (stream)" : "");
-    if (resp.stream)
-      return start_stream(std::move(resp));
-    write_response(std::move(resp));
+    spdlog::debug("apiserver: {} {} -> {}{}{}", r.method, r.target, q.resp.status,
+                  q.resp.stream ? " (stream)" : "", q.resp.when_ready ? " (awaiting durability)" : "");
+    // A stream or a closing response ends the connection: nothing after it is read.
+    if (q.resp.stream || !q.keep_alive)
+      stopped_reading_ = true;
+    auto wait = std::move(q.resp.when_ready);
+    q.resp.when_ready = nullptr;
+    q.ready = !wait;
+    q.seq = next_seq_++;
+    responses_.push_back(std::move(q));
+    if (wait)
+      wait([self = this->shared_from_this(), seq = responses_.back().seq](std::optional<std::string> failure) {
+        net::post(self->stream_.get_executor(), [self, seq, failure = std::move(failure)]() mutable {
+          self->on_ready(seq, std::move(failure));
+        });
+      });
+    flush();
+    maybe_read();
   }
 
-  void write_simple(int status, std::string body, bool keep_alive) {
-    server_response resp;
-    resp.status = status;
-    resp.body = std::move(body);
-    keep_alive_ = keep_alive;
-    write_response(std::move(resp));
+  // A response that ends the connection (front errors), after whatever is queued before it.
+  void queue_final(int status, std::string body, bool drain_after) {
+    stopped_reading_ = true;
+    queued_response q;
+    q.seq = next_seq_++;
+    q.resp.status = status;
+    q.resp.body = std::move(body);
+    q.version = parser_ ? parser_->get().version() : 11;
+    q.keep_alive = false;
+    q.drain_after = drain_after;
+    responses_.push_back(std::move(q));
+    flush();
   }
 
-  void write_response(server_response resp) {
+  // A deferred response's wait is over (strand).
+  void on_ready(uint64_t seq, std::optional<std::string> failure) {
+    for (auto& q : responses_) {
+      if (q.seq != seq)
+        continue;
+      q.ready = true;
+      if (failure) {
+        q.resp = server_response{};
+        q.resp.status = 500;
+        q.resp.body = front_status(500, "InternalError", "the change was not made durable: " + *failure);
+      }
+      break;
+    }
+    flush();
+  }
+
+  // Reads the next request while responses are outstanding (HTTP/1.1 pipelining), up to a
+  // bound: a client that pipelines writes gets them committed while earlier ones sync.
+  void maybe_read() {
+    if (reading_ || stopped_reading_ || peer_done_ || closed_ || streaming_)
+      return;
+    if (responses_.size() + (response_writing_ ? 1 : 0) >= max_outstanding_responses)
+      return; // resumed when a response has been written
+    do_read();
+  }
+
+  // Writes the oldest response once it is ready; responses leave in request order.
+  void flush() {
+    if (response_writing_ || closed_ || streaming_)
+      return;
+    if (responses_.empty()) {
+      if (peer_done_)
+        do_close();
+      return;
+    }
+    if (!responses_.front().ready)
+      return;
+    queued_response q = std::move(responses_.front());
+    responses_.pop_front();
+    if (q.resp.stream)
+      return start_stream(std::move(q));
+    write_response(std::move(q));
+  }
+
+  void write_response(queued_response q) {
     auto res = std::make_shared<http::response<http::string_body>>(
-      static_cast<http::status>(resp.status), version_ ? version_ : 11);
+      static_cast<http::status>(q.resp.status), q.version ? q.version : 11);
     res->set(http::field::server, "kelos-apiserver");
-    res->set(http::field::content_type, resp.content_type);
-    for (auto& [k, v] : resp.headers)
+    res->set(http::field::content_type, q.resp.content_type);
+    for (auto& [k, v] : q.resp.headers)
       res->insert(k, v);
-    res->body() = std::move(resp.body);
-    res->keep_alive(keep_alive_);
+    res->body() = std::move(q.resp.body);
+    res->keep_alive(q.keep_alive);
     res->prepare_payload();
+    response_writing_ = true;
     http::async_write(stream_, *res,
-                      [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
-                        if (!ec && self->drain_after_write_)
+                      [self = this->shared_from_this(), res, drain_after = q.drain_after](
+                        beast::error_code ec, std::size_t) {
+                        self->response_writing_ = false;
+                        if (!ec && drain_after)
                           return self->drain();
                         if (ec || !res->keep_alive())
                           return self->do_close();
-                        self->do_read();
+                        self->flush();
+                        self->maybe_read();
                       });
   }
 
   // Reads and discards whatever the client still sends (bounded by a timeout), then closes.
   void drain() {
+    drain_after_write_ = true;
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
     beast::get_lowest_layer(stream_).async_read_some(
       net::buffer(discard_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
@@ -260,9 +349,10 @@ private:
       });
   }
 
-  void start_stream(server_response resp) {
+  void start_stream(queued_response q) {
+    server_response& resp = q.resp;
     auto res = std::make_shared<http::response<http::empty_body>>(
-      static_cast<http::status>(resp.status), version_ ? version_ : 11);
+      static_cast<http::status>(resp.status), q.version ? q.version : 11);
     res->set(http::field::server, "kelos-apiserver");
     res->set(http::field::content_type, resp.content_type);
     res->set(http::field::cache_control, "no-cache, private");
@@ -395,8 +485,14 @@ private:
   std::shared_ptr<session_env> env_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  unsigned version_ = 11;
-  bool keep_alive_ = true;
+  // Request/response state, strand only. Handling is sequential in request order; responses
+  // wait in `responses_` until ready and leave in the same order.
+  std::deque<queued_response> responses_;
+  uint64_t next_seq_ = 0;
+  bool reading_ = false;
+  bool response_writing_ = false;
+  bool stopped_reading_ = false;
+  bool peer_done_ = false;
   bool closed_ = false;
   bool drain_after_write_ = false;
   // Streaming state: the flags below are touched on the strand only; the queue under mu_.

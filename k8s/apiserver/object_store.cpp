@@ -24,6 +24,9 @@ constexpr std::string_view finalizer_foreground = "foregroundDeletion";
 
 using object_ptr = std::shared_ptr<const json>;
 
+// The position slot of the innermost deferred_durability scope on this thread (null: none).
+thread_local uint64_t* deferred_position = nullptr;
+
 // The WAL's view of a stored object's text (shares ownership with the entry).
 std::shared_ptr<const std::string> text_of(const stored_ptr& entry) {
   return {entry, &entry->text()};
@@ -289,6 +292,8 @@ struct object_store::impl {
   ~impl() {
     if (snapshot_thread.joinable())
       snapshot_thread.join();
+    // Answers pending when_durable callbacks while the rest of the store is still alive.
+    durable.reset();
   }
 
   explicit impl(store_config c) : cfg(std::move(c)), log(cfg.event_log_capacity, 0) {}
@@ -1067,6 +1072,10 @@ struct object_store::impl {
     drain_hooks(lock);
     if (!w || pos <= mark)
       return {};
+    if (deferred_position) {
+      *deferred_position = std::max(*deferred_position, pos);
+      return {};
+    }
     auto ok = w->wait_durable(pos);
     if (!ok) {
       std::lock_guard l(mu);
@@ -1565,6 +1574,37 @@ void object_store::add_change_hook(change_hook hook) {
   std::lock_guard lock(impl_->mu);
   if (hook)
     impl_->on_change.push_back(std::move(hook));
+}
+
+object_store::deferred_durability::deferred_durability() : outer_(deferred_position) {
+  deferred_position = &position_;
+}
+
+object_store::deferred_durability::~deferred_durability() {
+  deferred_position = outer_;
+  if (outer_)
+    *outer_ = std::max(*outer_, position_);
+}
+
+void object_store::when_durable(uint64_t position,
+                                std::function<void(kelos::expected<void>)> done) {
+  wal* w = impl_->durable.get(); // set once in open, never replaced
+  if (!w || position == 0) {
+    done({});
+    return;
+  }
+  w->when_durable(position, [d = impl_.get(), done = std::move(done)](kelos::expected<void> r) {
+    if (!r) {
+      std::lock_guard l(d->mu);
+      ++d->wal_failures;
+    }
+    done(std::move(r));
+  });
+}
+
+void object_store::drain_durability_callbacks() {
+  if (wal* w = impl_->durable.get())
+    w->drain_callbacks();
 }
 
 json list_result::to_json(const resource_info& res) const {

@@ -185,7 +185,8 @@ using mutate_fn = std::function<api_result<json>(const json* current)>;
 /// if the sync fails it returns 500 and the store refuses every later write. Caveat: watchers
 /// and change hooks see a change at commit time, a moment before it is durable; such a change
 /// survives a process crash (it is in the page cache) but could be lost on an OS crash, in
-/// which case its writer was never acknowledged.
+/// which case its writer was never acknowledged. Inside a `deferred_durability` scope the
+/// write returns once committed and the caller acknowledges it through `when_durable`.
 ///
 /// Keys: (resource group, plural, namespace, name). Versions of one group/plural share
 /// storage; stored objects keep the apiVersion they were written with.
@@ -282,6 +283,37 @@ public:
 
   /// WAL counters (group commits, failures).
   durability_stats durability() const;
+
+  /// While alive on a thread, writes that thread makes through a store with a data dir do
+  /// not wait for their WAL records to be fdatasync'd before returning: the scope collects
+  /// the log position they need instead, to be passed to `when_durable`. Everything else is
+  /// unchanged (the write is committed and visible, and a later sync failure still fails the
+  /// WAL). The HTTP front uses it so one connection can take its next request while a
+  /// write's group commit is pending; the write's response still goes out only once it is
+  /// durable. Scopes nest: an inner scope hands its position to the outer one on exit.
+  class deferred_durability {
+  public:
+    deferred_durability();
+    ~deferred_durability();
+    deferred_durability(const deferred_durability&) = delete;
+    deferred_durability& operator=(const deferred_durability&) = delete;
+    /// The WAL position the scope's writes need; 0 when they need nothing.
+    uint64_t position() const { return position_; }
+
+  private:
+    uint64_t position_ = 0;
+    uint64_t* outer_ = nullptr;
+  };
+
+  /// Calls `done` once every write covered by `position` (from a `deferred_durability`
+  /// scope) is durable, or with the error that keeps it from being durable (then the store
+  /// refuses every later write, as for a blocking write). `done` runs at once on the calling
+  /// thread when the answer is known, else on the WAL's sync thread: it must be quick.
+  void when_durable(uint64_t position, std::function<void(kelos::expected<void>)> done);
+
+  /// Blocks until every `when_durable` callback registered so far has returned (for an
+  /// orderly shutdown: callbacks may hold the connections they answer).
+  void drain_durability_callbacks();
 
 private:
   struct impl;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,15 +21,27 @@ constexpr const char* snapshot_name = "snapshot";
 constexpr const char* old_log_name = "wal.old.log";
 constexpr uint32_t max_record = 256u * 1024u * 1024u;
 
-std::array<uint32_t, 256> make_table() {
-  std::array<uint32_t, 256> t{};
+// Slicing-by-8 tables: t[0] is the classic byte table; t[k][i] is the CRC of byte i followed
+// by k zero bytes, so eight input bytes fold in with eight independent lookups.
+using crc_tables = std::array<std::array<uint32_t, 256>, 8>;
+
+crc_tables make_tables() {
+  crc_tables t{};
   for (uint32_t i = 0; i < 256; ++i) {
     uint32_t c = i;
     for (int k = 0; k < 8; ++k)
       c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    t[i] = c;
+    t[0][i] = c;
   }
+  for (size_t k = 1; k < 8; ++k)
+    for (uint32_t i = 0; i < 256; ++i)
+      t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xFF];
   return t;
+}
+
+uint32_t load_le32(const unsigned char* p) {
+  return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8
+         | static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
 }
 
 kelos::error io_error(const std::string& what) {
@@ -171,16 +184,31 @@ void sync_dir(const std::string& dir) {
 } // namespace
 
 uint32_t crc32(std::string_view data) noexcept {
-  static const auto table = make_table();
+  static const crc_tables t = make_tables();
   uint32_t c = 0xFFFFFFFFu;
-  for (char ch : data)
-    c = table[(c ^ static_cast<unsigned char>(ch)) & 0xFF] ^ (c >> 8);
+  auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  size_t n = data.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint32_t lo = load_le32(p) ^ c;
+    uint32_t hi = load_le32(p + 4);
+    c = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24]
+        ^ t[3][hi & 0xFF] ^ t[2][(hi >> 8) & 0xFF] ^ t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
+  }
+  for (; n > 0; ++p, --n)
+    c = t[0][(c ^ *p) & 0xFF] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
 }
 
 wal::wal(std::string dir, bool fsync, int fd) : dir_(std::move(dir)), fsync_(fsync), fd_(fd) {}
 
 wal::~wal() {
+  {
+    std::lock_guard lock(sync_mu_);
+    stopping_ = true;
+  }
+  sync_cv_.notify_all();
+  if (syncer_.joinable())
+    syncer_.join(); // answers every pending callback first
   if (fd_ >= 0)
     ::close(fd_);
 }
@@ -300,36 +328,103 @@ kelos::expected<uint64_t> wal::append_buffered(const wal_record& rec) {
   return written_.fetch_add(data.size(), std::memory_order_acq_rel) + data.size();
 }
 
+kelos::error wal::failure_locked() const {
+  return kelos::make_error(errc::io_error,
+                           failure_.empty() ? "write-ahead log " + dir_ + " has failed" : failure_);
+}
+
 kelos::expected<void> wal::wait_durable(uint64_t pos) {
   std::unique_lock lock(sync_mu_);
   for (;;) {
     if (failed_.load(std::memory_order_acquire))
-      return kelos::make_error(errc::io_error, failure_.empty()
-                                                 ? "write-ahead log " + dir_ + " has failed"
-                                                 : failure_);
+      return failure_locked();
     if (!fsync_ || durable_ >= pos)
       return {};
     if (syncing_) {
       sync_cv_.wait(lock);
       continue;
     }
-    // Leader: one fdatasync covers every byte written before it starts.
-    syncing_ = true;
-    uint64_t target = written();
+    lead_sync(lock);
+  }
+}
+
+void wal::lead_sync(std::unique_lock<std::mutex>& lock) {
+  // One fdatasync covers every byte written before it starts.
+  syncing_ = true;
+  uint64_t target = written();
+  lock.unlock();
+  int rc = sync_hook ? sync_hook(fd_) : ::fdatasync(fd_);
+  int saved = errno;
+  syncs_.fetch_add(1, std::memory_order_relaxed);
+  lock.lock();
+  syncing_ = false;
+  if (rc != 0) {
+    errno = saved;
+    failure_ = io_error("cannot fdatasync " + dir_ + "/" + log_name).message;
+    failed_.store(true, std::memory_order_release);
+  } else {
+    durable_ = std::max(durable_, target);
+  }
+  sync_cv_.notify_all(); // blocking waiters, the sync thread, drain_callbacks
+}
+
+void wal::when_durable(uint64_t pos, std::function<void(kelos::expected<void>)> done) {
+  std::unique_lock lock(sync_mu_);
+  if (failed_.load(std::memory_order_acquire)) {
+    auto err = failure_locked();
     lock.unlock();
-    int rc = sync_hook ? sync_hook(fd_) : ::fdatasync(fd_);
-    int saved = errno;
-    syncs_.fetch_add(1, std::memory_order_relaxed);
-    lock.lock();
-    syncing_ = false;
-    if (rc != 0) {
-      errno = saved;
-      failure_ = io_error("cannot fdatasync " + dir_ + "/" + log_name).message;
-      failed_.store(true, std::memory_order_release);
-    } else {
-      durable_ = std::max(durable_, target);
+    done(std::move(err));
+    return;
+  }
+  if (!fsync_ || durable_ >= pos) {
+    lock.unlock();
+    done({});
+    return;
+  }
+  callbacks_.emplace(pos, std::move(done));
+  if (!syncer_.joinable())
+    syncer_ = std::thread([this] { sync_loop(); });
+  sync_cv_.notify_all();
+}
+
+void wal::drain_callbacks() {
+  std::unique_lock lock(sync_mu_);
+  sync_cv_.wait(lock, [&] { return callbacks_.empty() && firing_ == 0; });
+}
+
+void wal::sync_loop() {
+  std::unique_lock lock(sync_mu_);
+  for (;;) {
+    sync_cv_.wait(lock, [&] {
+      return (stopping_ && callbacks_.empty()) || (!callbacks_.empty() && !syncing_);
+    });
+    if (callbacks_.empty())
+      return; // stopping, nothing left to answer
+    // Answer everything already durable (or everything, once the WAL has failed).
+    bool failed = failed_.load(std::memory_order_acquire);
+    auto end = failed ? callbacks_.end() : callbacks_.upper_bound(durable_);
+    if (end != callbacks_.begin()) {
+      std::vector<std::function<void(kelos::expected<void>)>> ready;
+      for (auto it = callbacks_.begin(); it != end; ++it)
+        ready.push_back(std::move(it->second));
+      callbacks_.erase(callbacks_.begin(), end);
+      std::optional<kelos::error> err;
+      if (failed)
+        err = failure_locked();
+      ++firing_;
+      lock.unlock();
+      for (auto& done : ready) {
+        if (err)
+          done(*err);
+        else
+          done({});
+      }
+      lock.lock();
+      --firing_;
+      sync_cv_.notify_all(); // drain_callbacks
+      continue;
     }
-    sync_cv_.notify_all();
+    lead_sync(lock); // exactly as a blocking waiter would
   }
 }
 

@@ -7,10 +7,12 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace kelos::apiserver {
@@ -70,9 +72,12 @@ struct wal_recovery {
 /// 3. A failed append is cut back off the file, so later appends never follow garbage.
 /// 4. `write_snapshot` is atomic: temp file + fsync + rename + directory fsync, then the log
 ///    is truncated.
+/// `when_durable(pos, done)` is the asynchronous form: a sync thread (started on first use)
+/// runs the shared fdatasync and calls `done`, so a caller need not park a thread per write.
 /// Threading: `append_buffered`, `append`, `write_snapshot` and `open` need the caller's
-/// (store's) mutex; `wait_durable`, `written`, `stats` and `failed` are thread-safe and are
-/// meant to be called without it (that is what lets writes share a sync).
+/// (store's) mutex; `wait_durable`, `when_durable`, `drain_callbacks`, `written`, `stats` and
+/// `failed` are thread-safe and are meant to be called without it (that is what lets writes
+/// share a sync).
 class wal {
 public:
   ~wal();
@@ -95,6 +100,17 @@ public:
   /// Blocks until byte position `pos` (from `append_buffered`/`written`) is durable. Without
   /// fsync it returns at once (but still reports a failed WAL). Thread-safe.
   kelos::expected<void> wait_durable(uint64_t pos);
+
+  /// Calls `done` once byte position `pos` is durable (success) or the WAL has failed (its
+  /// error). Never blocks on the disk: `done` runs at once on the calling thread when the
+  /// answer is known, else on the WAL's sync thread after the fdatasync that covers `pos`
+  /// (shared with every other waiter, blocking or not). `done` must be quick and must not
+  /// call back into the WAL. Callbacks still pending at destruction are synced and called
+  /// before the destructor returns.
+  void when_durable(uint64_t pos, std::function<void(kelos::expected<void>)> done);
+
+  /// Blocks until every `when_durable` callback registered so far has returned.
+  void drain_callbacks();
 
   /// Total bytes ever appended to the log by this process (monotonic; survives truncation).
   uint64_t written() const { return written_.load(std::memory_order_acquire); }
@@ -160,12 +176,25 @@ private:
   std::atomic<uint64_t> records_{0};
   std::atomic<bool> failed_{false};
   std::atomic<bool> old_log_{false};
+  /// Runs one fdatasync covering everything written so far (`lock` holds sync_mu_ and no
+  /// sync is running); records the result and wakes every waiter.
+  void lead_sync(std::unique_lock<std::mutex>& lock);
+  /// The sync thread's loop: syncs while callbacks wait and calls those now answered.
+  void sync_loop();
+  /// The error every waiter gets once the WAL has failed (sync_mu_ held).
+  kelos::error failure_locked() const;
+
   // Group commit state, guarded by sync_mu_.
   std::mutex sync_mu_;
   std::condition_variable sync_cv_;
   uint64_t durable_ = 0;
   bool syncing_ = false;
   std::string failure_;
+  /// when_durable callbacks by position; `firing_` counts batches being called.
+  std::multimap<uint64_t, std::function<void(kelos::expected<void>)>> callbacks_;
+  size_t firing_ = 0;
+  bool stopping_ = false;
+  std::thread syncer_;
 };
 
 } // namespace kelos::apiserver

@@ -3,11 +3,17 @@
 
 #include "k8s/apiserver/api_server.hpp"
 #include "k8s/apiserver/object_store.hpp"
+#include "k8s/resource_registry.hpp"
 
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <functional>
+#include <thread>
+#include <vector>
 #include "tests/support/raw_http_client.hpp"
 
 #include <netinet/in.h>
@@ -118,6 +124,134 @@ TEST(ApiServerHostileInputTest, DeepNestingIsRefusedWithoutCrashing) {
   raw_client d(server_->port());
   d.send(get("/readyz"));
   EXPECT_TRUE(d.read_until("ok", std::chrono::seconds(5)));
+}
+
+// With a data dir, a write's response waits for its group commit while the connection reads
+// on: pipelined requests are all handled, answered in request order, each write only once
+// durable, and a failed sync turns exactly the affected responses into 500s.
+namespace {
+
+std::string post_configmap(const std::string& name, bool close = false) {
+  std::string body = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name + R"("}})";
+  return "POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+         + std::string(close ? "Connection: close\r\n" : "") + "Content-Length: " + std::to_string(body.size())
+         + "\r\n\r\n" + body;
+}
+
+// Status codes and bodies of the complete Content-Length responses in `raw`, in order.
+std::vector<std::pair<int, std::string>> split_responses(const std::string& raw) {
+  std::vector<std::pair<int, std::string>> out;
+  size_t at = 0;
+  while (at < raw.size()) {
+    auto head_end = raw.find("\r\n\r\n", at);
+    if (raw.compare(at, 9, "HTTP/1.1 ") != 0 || head_end == std::string::npos)
+      break;
+    int status = std::stoi(raw.substr(at + 9, 3));
+    auto cl = raw.find("Content-Length: ", at);
+    if (cl == std::string::npos || cl > head_end)
+      break;
+    size_t length = std::stoul(raw.substr(cl + 16, raw.find("\r\n", cl) - cl - 16));
+    if (raw.size() < head_end + 4 + length)
+      break;
+    out.emplace_back(status, raw.substr(head_end + 4, length));
+    at = head_end + 4 + length;
+  }
+  return out;
+}
+
+class ApiServerDurableHttpTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path()
+           / ("kelos-durable-http-" + std::to_string(::getpid()) + "-"
+              + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override {
+    server_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void start(std::function<int(int)> sync_hook = {}) {
+    api_server_config cfg;
+    cfg.data_dir = dir_.string();
+    cfg.wal_sync_hook = std::move(sync_hook);
+    auto s = api_server::start(cfg);
+    ASSERT_TRUE(s) << s.error().message;
+    server_ = std::move(s).value();
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<api_server> server_;
+};
+
+} // namespace
+
+TEST_F(ApiServerDurableHttpTest, PipelinedWritesAreAnsweredInRequestOrderOnceDurable) {
+  std::atomic<int> syncs{0};
+  start([&](int fd) {
+    ++syncs;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5)); // a slow disk: requests pile up
+    return ::fdatasync(fd);
+  });
+  raw_client c(server_->port());
+  ASSERT_TRUE(c.connected());
+  std::string burst;
+  for (int i = 0; i < 8; ++i)
+    burst += post_configmap("p" + std::to_string(i));
+  burst += get("/api/v1/namespaces/default/configmaps/p3");
+  burst += post_configmap("p8", true);
+  int syncs_before = syncs.load();
+  c.send(burst);
+  ASSERT_TRUE(c.read_until([](const std::string& r) { return split_responses(r).size() == 10; },
+                           std::chrono::seconds(10)))
+    << c.received();
+  auto responses = split_responses(c.received());
+  for (int i = 0; i < 10; ++i) {
+    std::string name = i == 8 ? "p3" : i == 9 ? "p8" : "p" + std::to_string(i);
+    EXPECT_EQ(responses[i].first, i == 8 ? 200 : 201) << i << ": " << responses[i].second;
+    EXPECT_NE(responses[i].second.find("\"name\":\"" + name + "\""), std::string::npos)
+      << "response " << i << " is not for " << name << ": " << responses[i].second;
+  }
+  c.read_until([](const std::string&) { return false; }, std::chrono::seconds(2)); // until EOF
+  EXPECT_TRUE(c.eof()) << "Connection: close on the last request ends the connection";
+  EXPECT_LT(syncs.load() - syncs_before, 9) << "nine writes on one connection should share syncs";
+  // Every acknowledged write is on disk: a fresh server on the same data dir has them all.
+  server_.reset();
+  start();
+  for (int i = 0; i <= 8; ++i)
+    EXPECT_TRUE(server_->store().get(*kelos::k8s::resource_registry::with_builtins().lookup("configmaps"),
+                                     "default", "p" + std::to_string(i)))
+      << i;
+}
+
+TEST_F(ApiServerDurableHttpTest, FailedSyncAnswersTheWaitingWritesWith500InOrder) {
+  std::atomic<bool> fail{false};
+  start([&](int fd) {
+    if (fail) {
+      errno = EIO;
+      return -1;
+    }
+    return ::fdatasync(fd);
+  });
+  raw_client c(server_->port());
+  ASSERT_TRUE(c.connected());
+  c.send(post_configmap("before"));
+  ASSERT_TRUE(c.read_until([](const std::string& r) { return split_responses(r).size() == 1; },
+                           std::chrono::seconds(10)));
+  EXPECT_EQ(split_responses(c.received())[0].first, 201);
+  c.clear();
+  fail = true;
+  c.send(get("/version") + post_configmap("lost") + get("/healthz") + post_configmap("refused"));
+  ASSERT_TRUE(c.read_until([](const std::string& r) { return split_responses(r).size() == 4; },
+                           std::chrono::seconds(10)))
+    << c.received();
+  auto responses = split_responses(c.received());
+  EXPECT_EQ(responses[0].first, 200);
+  EXPECT_EQ(responses[1].first, 500);
+  EXPECT_NE(responses[1].second.find("the change was not made durable"), std::string::npos)
+    << responses[1].second;
+  EXPECT_EQ(responses[2].first, 200);
+  EXPECT_EQ(responses[3].first, 500) << "the failed WAL refuses later writes";
+  EXPECT_TRUE(server_->store().durability().failed);
 }
 
 TEST(ApiServerTlsTest, ServesHttpsWithGeneratedCa) {

@@ -9,9 +9,11 @@
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -277,4 +279,163 @@ TEST_F(StoreGroupCommitTest, BackgroundCompactionLeavesSnapshotAndNoRotatedLog) 
   EXPECT_GT(rep.snapshot_objects, 0u);
   EXPECT_LT(rep.replayed_records, 95u);
   EXPECT_EQ((*s)->list(res("configmaps"), "default")->items.size(), 95u);
+}
+
+// Deferred durability (the HTTP front's path): writes in a deferred scope return without
+// waiting for the sync; `when_durable` answers once the covering fdatasync has run.
+
+namespace {
+
+// A disk whose fdatasync blocks while the test holds the gate closed (bounded wait).
+struct gated_disk {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = true;
+  int syncs = 0;
+  bool fail = false;
+
+  int sync(int fd) {
+    std::unique_lock l(mu);
+    ++syncs;
+    cv.notify_all();
+    cv.wait_for(l, std::chrono::seconds(10), [&] { return open; });
+    if (fail) {
+      errno = EIO;
+      return -1;
+    }
+    return ::fdatasync(fd);
+  }
+  void release() {
+    std::lock_guard l(mu);
+    open = true;
+    cv.notify_all();
+  }
+  void close() {
+    std::lock_guard l(mu);
+    open = false;
+    syncs = 0;
+  }
+  bool wait_for_sync(int n) {
+    std::unique_lock l(mu);
+    return cv.wait_for(l, std::chrono::seconds(10), [&] { return syncs >= n; });
+  }
+};
+
+// Records a when_durable answer for a bounded wait.
+struct answer {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<kelos::expected<void>> result;
+
+  std::function<void(kelos::expected<void>)> callback() {
+    return [this](kelos::expected<void> r) {
+      std::lock_guard l(mu);
+      result = std::move(r);
+      cv.notify_all();
+    };
+  }
+  bool arrived(std::chrono::milliseconds within) {
+    std::unique_lock l(mu);
+    return cv.wait_for(l, within, [&] { return result.has_value(); });
+  }
+};
+
+} // namespace
+
+TEST_F(StoreGroupCommitTest, DeferredWritesReturnBeforeTheSyncAndAreAnsweredAfterIt) {
+  gated_disk disk;
+  auto c = cfg();
+  c.wal_sync_hook = [&](int fd) { return disk.sync(fd); };
+  auto s = object_store::open(c);
+  ASSERT_TRUE(s) << s.error().message;
+  disk.close();
+  uint64_t position = 0;
+  {
+    object_store::deferred_durability deferred;
+    for (int i = 0; i < 5; ++i)
+      ASSERT_TRUE((*s)->create(res("configmaps"), "default", configmap("d" + std::to_string(i))));
+    position = deferred.position();
+  }
+  EXPECT_GT(position, 0u);
+  EXPECT_EQ(disk.syncs, 0) << "nothing waited, so nothing synced yet";
+  EXPECT_TRUE((*s)->get(res("configmaps"), "default", "d4")) << "committed and visible";
+  answer a;
+  (*s)->when_durable(position, a.callback());
+  ASSERT_TRUE(disk.wait_for_sync(1));
+  EXPECT_FALSE(a.arrived(std::chrono::milliseconds(50))) << "answered before its sync ran";
+  disk.release();
+  ASSERT_TRUE(a.arrived(std::chrono::seconds(10)));
+  EXPECT_TRUE(*a.result);
+  EXPECT_EQ(disk.syncs, 1) << "one sync covers all five deferred writes";
+  // Already durable: answered at once on the calling thread.
+  answer again;
+  (*s)->when_durable(position, again.callback());
+  EXPECT_TRUE(again.arrived(std::chrono::milliseconds(0)));
+}
+
+TEST_F(StoreGroupCommitTest, DeferredWriteWhoseSyncFailsGetsTheErrorAndTheStoreRefusesLaterWrites) {
+  gated_disk disk;
+  auto c = cfg();
+  c.wal_sync_hook = [&](int fd) { return disk.sync(fd); };
+  auto s = object_store::open(c);
+  ASSERT_TRUE(s) << s.error().message;
+  disk.fail = true;
+  uint64_t position = 0;
+  {
+    object_store::deferred_durability deferred;
+    ASSERT_TRUE((*s)->create(res("configmaps"), "default", configmap("lost")));
+    position = deferred.position();
+  }
+  answer a;
+  (*s)->when_durable(position, a.callback());
+  ASSERT_TRUE(a.arrived(std::chrono::seconds(10)));
+  ASSERT_FALSE(*a.result);
+  EXPECT_NE(a.result->error().message.find("fdatasync"), std::string::npos) << a.result->error().message;
+  auto st = (*s)->durability();
+  EXPECT_TRUE(st.failed);
+  EXPECT_EQ(st.failures, 1);
+  auto later = (*s)->create(res("configmaps"), "default", configmap("later"));
+  ASSERT_FALSE(later);
+  EXPECT_EQ(later.error().code, 500);
+}
+
+TEST_F(StoreGroupCommitTest, NestedDeferredScopesHandTheirPositionOutward) {
+  auto s = object_store::open(cfg());
+  ASSERT_TRUE(s) << s.error().message;
+  object_store::deferred_durability outer;
+  uint64_t inner_position = 0;
+  {
+    object_store::deferred_durability inner;
+    ASSERT_TRUE((*s)->create(res("configmaps"), "default", configmap("n")));
+    inner_position = inner.position();
+  }
+  EXPECT_GT(inner_position, 0u);
+  EXPECT_EQ(outer.position(), inner_position);
+}
+
+TEST_F(StoreGroupCommitTest, ClosingTheStoreAnswersPendingCallbacks) {
+  gated_disk disk;
+  auto c = cfg();
+  c.wal_sync_hook = [&](int fd) { return disk.sync(fd); };
+  answer a;
+  {
+    auto s = object_store::open(c);
+    ASSERT_TRUE(s) << s.error().message;
+    disk.close();
+    uint64_t position = 0;
+    {
+      object_store::deferred_durability deferred;
+      ASSERT_TRUE((*s)->create(res("configmaps"), "default", configmap("p")));
+      position = deferred.position();
+    }
+    (*s)->when_durable(position, a.callback());
+    std::thread opener([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      disk.release();
+    });
+    s->reset(); // destroys the store: must sync and answer first
+    opener.join();
+    EXPECT_TRUE(a.arrived(std::chrono::milliseconds(0))) << "destroyed with a callback unanswered";
+  }
+  ASSERT_TRUE(a.result && *a.result);
 }
