@@ -7,11 +7,16 @@
 // response, so D > 1 only hides the client's round trip). Raw sockets keep client cost out
 // of the figure. Prints writes/s, latency p50/p99/max (send → complete response) and errors.
 //
+// --update K: each connection first creates K ConfigMaps (in-process, untimed), then every
+// write is a JSON merge PATCH of one of them (round robin), so the figure covers the update
+// path (read the stored object, apply, compare, commit) instead of creates.
+//
 // Usage: apiserver_write_bench [--objects N] [--connections C] [--depth D] [--max-seconds S]
-//                              [--io-threads T] [--no-fsync | --memory]
+//                              [--io-threads T] [--no-fsync | --memory] [--update K]
 
 #include "bench/apiserver_bench_server.hpp"
 #include "k8s/apiserver/object_store.hpp"
+#include "k8s/resource_registry.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -51,6 +56,17 @@ std::string configmap_body(int conn, long long i) {
   body += std::string(200 > body.size() + 3 ? 200 - body.size() - 3 : 8, 'x');
   body += "\"}}";
   return body;
+}
+
+// A merge patch giving object `i % keys` of connection `conn` a new value (200 expected).
+std::string patch_request(int conn, long long i, long long keys) {
+  char name[64];
+  std::snprintf(name, sizeof name, "bench-c%d-%07lld", conn, i % keys);
+  std::string body = R"({"data":{"key":"v)" + std::to_string(i) + R"("}})";
+  return std::string("PATCH /api/v1/namespaces/default/configmaps/") + name +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/merge-patch+json\r\n"
+         "Accept: application/json\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 std::string post_request(const std::string& body) {
@@ -136,8 +152,9 @@ int connect_to(uint16_t port) {
 }
 
 // One connection: keeps up to `depth` POSTs in flight until `count` are sent or the deadline.
+// With `update_keys` > 0 each request patches one of the connection's pre-created objects.
 void run_connection(uint16_t port, int conn, long long count, int depth, int64_t deadline_ns,
-                    conn_result& out) {
+                    long long update_keys, conn_result& out) {
   int fd = connect_to(port);
   if (fd < 0) {
     out.errors = static_cast<uint64_t>(count);
@@ -150,7 +167,8 @@ void run_connection(uint16_t port, int conn, long long count, int depth, int64_t
   long long next = 0;
   while (next < count || !sent_at.empty()) {
     while (next < count && static_cast<int>(sent_at.size()) < depth && steady_ns() < deadline_ns) {
-      std::string req = post_request(configmap_body(conn, next));
+      std::string req = update_keys > 0 ? patch_request(conn, next, update_keys)
+                                        : post_request(configmap_body(conn, next));
       sent_at.push_back(steady_ns());
       if (!write_all(fd, req)) {
         out.errors += static_cast<uint64_t>(count - next);
@@ -171,7 +189,7 @@ void run_connection(uint16_t port, int conn, long long count, int depth, int64_t
     }
     out.latencies_ns.push_back(steady_ns() - sent_at.front());
     sent_at.pop_front();
-    if (status == 201) {
+    if (status == (update_keys > 0 ? 200 : 201)) {
       ++out.ok;
     } else {
       ++out.errors;
@@ -193,7 +211,8 @@ int main(int argc, char** argv) {
   const int io_threads = static_cast<int>(a.num("--io-threads", 2));
   const bool memory = a.has_flag("--memory");
   const bool fsync = !memory && !a.has_flag("--no-fsync");
-  if (connections < 1 || depth < 1 || objects < connections) {
+  const long long update_keys = a.num("--update", 0);
+  if (connections < 1 || depth < 1 || objects < connections || update_keys < 0) {
     std::cerr << "bad parameters\n";
     return 2;
   }
@@ -208,8 +227,22 @@ int main(int argc, char** argv) {
   std::cout << "apiserver_write_bench: objects=" << objects << " connections=" << connections
             << " depth_per_connection=" << depth << " server_io_threads=" << io_threads
             << " durability=" << (memory ? "memory (no WAL)" : fsync ? "WAL+fdatasync" : "WAL, no fsync")
-            << " max_seconds=" << max_seconds << "\n"
+            << " max_seconds=" << max_seconds
+            << " mode=" << (update_keys > 0 ? "merge PATCH of " + std::to_string(update_keys) + " objects per connection" : std::string("POST"))
+            << "\n"
             << "load average before: " << kelos::bench::load_average() << "\n";
+
+  const auto registry = kelos::k8s::resource_registry::with_builtins();
+  const auto* configmaps = registry.lookup("configmaps");
+  for (int c = 0; c < connections && update_keys > 0; ++c)
+    for (long long k = 0; k < update_keys; ++k) {
+      auto made = server->store().create(*configmaps, "default",
+                                         kelos::k8s::json::parse(configmap_body(c, k)));
+      if (!made) {
+        std::cerr << "cannot pre-create: " << made.error().message << "\n";
+        return 1;
+      }
+    }
 
   std::vector<conn_result> results(static_cast<std::size_t>(connections));
   std::vector<std::thread> threads;
@@ -218,7 +251,8 @@ int main(int argc, char** argv) {
   const int64_t deadline = start + max_seconds * 1'000'000'000LL;
   for (int c = 0; c < connections; ++c) {
     long long share = objects / connections + (c < objects % connections ? 1 : 0);
-    threads.emplace_back(run_connection, port, c, share, depth, deadline, std::ref(results[static_cast<std::size_t>(c)]));
+    threads.emplace_back(run_connection, port, c, share, depth, deadline, update_keys,
+                         std::ref(results[static_cast<std::size_t>(c)]));
   }
   for (auto& t : threads)
     t.join();
@@ -246,6 +280,10 @@ int main(int argc, char** argv) {
               kelos::bench::ms(kelos::bench::percentile(all, 0.99)), kelos::bench::ms(maxv));
   std::printf("store objects=%zu rv=%lld\n", server->store().size(),
               static_cast<long long>(server->store().current_rv()));
+  if (auto d = server->store().durability(); d.records > 0)
+    std::printf("WAL records=%llu fdatasyncs=%llu (%.1f records per sync)\n",
+                static_cast<unsigned long long>(d.records), static_cast<unsigned long long>(d.syncs),
+                d.syncs ? static_cast<double>(d.records) / static_cast<double>(d.syncs) : 0.0);
   if (!first_error.empty())
     std::printf("first error: %s\n", first_error.c_str());
   if (ok < static_cast<uint64_t>(objects))
