@@ -245,12 +245,19 @@ private:
     q.ready = !wait;
     q.seq = next_seq_++;
     responses_.push_back(std::move(q));
-    if (wait)
-      wait([self = this->shared_from_this(), seq = responses_.back().seq](std::optional<std::string> failure) {
-        net::post(self->stream_.get_executor(), [self, seq, failure = std::move(failure)]() mutable {
-          self->on_ready(seq, std::move(failure));
+    if (wait) {
+      uint64_t seq = responses_.back().seq;
+      try {
+        wait([self = this->shared_from_this(), seq](std::optional<std::string> failure) {
+          net::post(self->stream_.get_executor(), [self, seq, failure = std::move(failure)]() mutable {
+            self->on_ready(seq, std::move(failure));
+          });
         });
-      });
+      } catch (const std::exception& e) {
+        spdlog::error("apiserver: cannot wait for durability of {} {}: {}", r.method, r.target, e.what());
+        return on_ready(seq, std::string(e.what()));
+      }
+    }
     flush();
     maybe_read();
   }
@@ -464,9 +471,9 @@ private:
     closed_ = true;
     beast::error_code ec;
     if constexpr (is_tls) {
-      if (streaming_ || drain_after_write_) {
-        // A read is still pending (disconnect watch or drain): an SSL shutdown would start a
-        // second one. The terminating chunk is already out, so just close the socket.
+      if (streaming_ || drain_after_write_ || reading_ || response_writing_) {
+        // A read or a write is still pending (disconnect watch, drain, read-ahead, a response
+        // in flight): an SSL shutdown would start a second one. Just close the socket.
         beast::get_lowest_layer(stream_).socket().close(ec);
         return;
       }

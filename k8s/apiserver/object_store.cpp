@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <deque>
 #include <atomic>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -328,20 +329,26 @@ struct object_store::impl {
     return it == c.objects.end() ? nullptr : it->second->tree();
   }
 
-  object_ptr find_namespace(std::string_view ns) {
+  // The stored entry, without decoding it (null when absent).
+  const stored_object* entry(const collection& c, const std::string& key) const {
+    auto it = c.objects.find(key);
+    return it == c.objects.end() ? nullptr : it->second.get();
+  }
+
+  const stored_object* namespace_entry(std::string_view ns) {
     auto* c = find_coll("", "namespaces");
-    return c ? find(*c, key_of("", ns)) : nullptr;
+    return c ? entry(*c, key_of("", ns)) : nullptr;
   }
 
   bool owner_exists(const std::string& uid, std::string_view dependent_ns) const {
     auto it = uids.find(uid);
     if (it == uids.end())
       return false;
-    auto* c = by_id[it->second.coll];
-    // A namespaced owner must live in the dependent's namespace (upstream GC rule).
-    if (c->info.namespaced) {
-      auto obj = find(*c, it->second.key);
-      return obj && meta_string(*obj, "namespace") == dependent_ns;
+    // A namespaced owner must live in the dependent's namespace (upstream GC rule); the
+    // namespace is the key's first part.
+    if (by_id[it->second.coll]->info.namespaced) {
+      const std::string& key = it->second.key;
+      return std::string_view(key).substr(0, key.find('/')) == dependent_ns;
     }
     return true;
   }
@@ -413,8 +420,8 @@ struct object_store::impl {
         auto it = uids.find(ref.uid);
         if (it == uids.end())
           continue;
-        auto owner = find(*by_id[it->second.coll], it->second.key);
-        if (owner && is_deleting(*owner))
+        auto* owner = entry(*by_id[it->second.coll], it->second.key);
+        if (owner && owner->deleting())
           queue_examine(it->second.coll, it->second.key);
       }
     };
@@ -423,8 +430,8 @@ struct object_store::impl {
       examine_owners(*prev);
     if (c.info.namespaced) {
       auto ns = meta_string(obj, "namespace");
-      auto nso = find_namespace(ns);
-      if (nso && is_deleting(*nso))
+      auto* nso = namespace_entry(ns);
+      if (nso && nso->deleting())
         queue_examine(find_coll("", "namespaces")->id, key_of("", ns));
     }
   }
@@ -654,10 +661,10 @@ struct object_store::impl {
                                            "Required value: name or generateName is required",
                                            "metadata.name"}});
     if (res.namespaced) {
-      auto nso = find_namespace(ns);
+      auto* nso = namespace_entry(ns);
       if (!nso)
         return api_error::not_found(namespace_info(), ns);
-      if (is_deleting(*nso))
+      if (nso->deleting())
         return api_error::forbidden(res, name.empty() ? generate : name,
                                     "unable to create new content in namespace " + ns
                                       + " because it is being terminated");
@@ -1321,6 +1328,12 @@ api_result<list_result> object_store::list(const resource_info& res, std::string
   // decoding, filtering and paging happen after it is released, so a large list does not
   // hold up writers.
   std::vector<std::pair<std::string, stored_ptr>> candidates;
+  // Without selectors every candidate is an item: a page copies only limit + 1 of them and
+  // counts the rest for remainingItemCount.
+  const bool selective = !filter->labels.empty() || !filter->fields.empty();
+  const size_t copy_at_most = !selective && opts.limit > 0 ? static_cast<size_t>(opts.limit) + 1
+                                                           : std::numeric_limits<size_t>::max();
+  int64_t not_copied = 0;
   {
     auto it_coll = d.collections.find(coll_name(res.group, res.plural));
     if (it_coll == d.collections.end())
@@ -1342,7 +1355,10 @@ api_result<list_result> object_store::list(const resource_info& res, std::string
           break; // keys are ordered: this namespace is done
         continue;
       }
-      candidates.emplace_back(it->first, it->second);
+      if (candidates.size() < copy_at_most)
+        candidates.emplace_back(it->first, it->second);
+      else
+        ++not_copied;
     }
   }
   lock.unlock();
@@ -1355,8 +1371,8 @@ api_result<list_result> object_store::list(const resource_info& res, std::string
       if (opts.limit > 0 && static_cast<int64_t>(out.items.size()) == opts.limit) {
         out.continue_token = encode_continue(at, last);
         // Like upstream, only an unfiltered list reports remainingItemCount.
-        if (filter->labels.empty() && filter->fields.empty())
-          out.remaining_item_count = static_cast<int64_t>(candidates.end() - it);
+        if (!selective)
+          out.remaining_item_count = static_cast<int64_t>(candidates.end() - it) + not_copied;
         break;
       }
       out.items.push_back(std::move(item));

@@ -12,6 +12,10 @@ stored_object::stored_object(std::string text) : text_(std::move(text)) {
 
 std::shared_ptr<const stored_object> stored_object::from_tree(std::shared_ptr<const k8s::json> tree) {
   auto out = std::make_shared<stored_object>(tree->dump());
+  if (auto meta = tree->find("metadata"); meta != tree->end() && meta->is_object()) {
+    auto ts = meta->find("deletionTimestamp");
+    out->deleting_ = ts != meta->end() && !ts->is_null();
+  }
   out->tree_ = tree;
   return out;
 }

@@ -31,6 +31,10 @@ public:
   /// The compact JSON text.
   const std::string& text() const { return text_; }
 
+  /// Whether `metadata.deletionTimestamp` is set. Kept beside the text because the store
+  /// asks it of owners and namespaces on every write, where a decode would cost more.
+  bool deleting() const { return deleting_; }
+
   /// The object as a tree: the remembered one while it is alive, else freshly decoded.
   /// Throws `std::runtime_error` only if the text does not decode (a bug: it came from dump).
   std::shared_ptr<const k8s::json> tree() const;
@@ -44,6 +48,7 @@ public:
 
 private:
   std::string text_;
+  bool deleting_ = false;
   mutable std::weak_ptr<const k8s::json> tree_;
 };
 

@@ -69,9 +69,10 @@ std::string frame(const std::string& payload) {
   return out;
 }
 
-// The payload of one record: compact JSON `{"g","o","op","r","rv"}` for a put (the
-// object's text spliced in when the record carries it), `{"g","n","ns","op","r","rv"}` for
-// a delete.
+// The payload of one record: compact JSON `{"g","op","r","rv","o"}` for a put (the
+// object's text spliced in last when the record carries it; `{"g","o","op","r","rv"}` when
+// serialised from the tree), `{"g","n","ns","op","r","rv"}` for a delete. Readers look keys
+// up by name.
 std::string encode(const wal_record& r) {
   if (r.op == wal_record::kind::put) {
     if (!r.object_text)
@@ -395,8 +396,12 @@ void wal::drain_callbacks() {
 void wal::sync_loop() {
   std::unique_lock lock(sync_mu_);
   for (;;) {
+    // Wake for callbacks a finished sync (or a failure) has answered, or to lead a sync.
     sync_cv_.wait(lock, [&] {
-      return (stopping_ && callbacks_.empty()) || (!callbacks_.empty() && !syncing_);
+      if (callbacks_.empty())
+        return stopping_;
+      return !syncing_ || failed_.load(std::memory_order_acquire)
+             || callbacks_.begin()->first <= durable_;
     });
     if (callbacks_.empty())
       return; // stopping, nothing left to answer
@@ -424,6 +429,8 @@ void wal::sync_loop() {
       sync_cv_.notify_all(); // drain_callbacks
       continue;
     }
+    if (syncing_)
+      continue; // a blocking waiter's sync is under way; its end wakes us
     lead_sync(lock); // exactly as a blocking waiter would
   }
 }

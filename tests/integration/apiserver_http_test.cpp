@@ -171,9 +171,11 @@ protected:
     server_.reset();
     std::filesystem::remove_all(dir_);
   }
-  void start(std::function<int(int)> sync_hook = {}) {
+  void start(std::function<int(int)> sync_hook = {}, std::size_t max_body_bytes = 0) {
     api_server_config cfg;
     cfg.data_dir = dir_.string();
+    if (max_body_bytes)
+      cfg.max_body_bytes = max_body_bytes;
     cfg.wal_sync_hook = std::move(sync_hook);
     auto s = api_server::start(cfg);
     ASSERT_TRUE(s) << s.error().message;
@@ -252,6 +254,50 @@ TEST_F(ApiServerDurableHttpTest, FailedSyncAnswersTheWaitingWritesWith500InOrder
   EXPECT_EQ(responses[2].first, 200);
   EXPECT_EQ(responses[3].first, 500) << "the failed WAL refuses later writes";
   EXPECT_TRUE(server_->store().durability().failed);
+}
+
+// A client that sends its writes and half-closes still gets every answer, once durable,
+// before the server closes the connection.
+TEST_F(ApiServerDurableHttpTest, EndOfInputWhileWritesWaitStillAnswersThem) {
+  start([](int fd) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return ::fdatasync(fd);
+  });
+  raw_client c(server_->port());
+  ASSERT_TRUE(c.connected());
+  c.send(post_configmap("h0") + post_configmap("h1"));
+  c.shutdown_write();
+  c.read_until([](const std::string&) { return false; }, std::chrono::seconds(5)); // until EOF
+  EXPECT_TRUE(c.eof());
+  auto responses = split_responses(c.received());
+  ASSERT_EQ(responses.size(), 2u) << c.received();
+  EXPECT_EQ(responses[0].first, 201);
+  EXPECT_EQ(responses[1].first, 201);
+}
+
+// A request over the body limit behind a write that waits for its sync: the write is answered
+// first, then the 413, then the connection ends.
+TEST_F(ApiServerDurableHttpTest, OversizedBodyBehindAWaitingWriteIsAnsweredInOrder) {
+  start(
+    [](int fd) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      return ::fdatasync(fd);
+    },
+    4096);
+  raw_client c(server_->port());
+  ASSERT_TRUE(c.connected());
+  std::string big(10000, 'x');
+  c.send(post_configmap("w0") + "POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: x\r\n"
+         "Content-Type: application/json\r\nContent-Length: " + std::to_string(big.size()) + "\r\n\r\n" + big);
+  ASSERT_TRUE(c.read_until([](const std::string& r) { return split_responses(r).size() == 2; },
+                           std::chrono::seconds(10)))
+    << c.received();
+  auto responses = split_responses(c.received());
+  EXPECT_EQ(responses[0].first, 201);
+  EXPECT_NE(responses[0].second.find("\"w0\""), std::string::npos);
+  EXPECT_EQ(responses[1].first, 413);
+  EXPECT_TRUE(server_->store().get(*kelos::k8s::resource_registry::with_builtins().lookup("configmaps"),
+                                   "default", "w0"));
 }
 
 TEST(ApiServerTlsTest, ServesHttpsWithGeneratedCa) {

@@ -73,6 +73,9 @@ public:
     return read_until(std::string{needle}, timeout);
   }
 
+  /// Half-closes the connection: the peer reads EOF after what was sent.
+  void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
   const std::string& received() const { return received_; }
   void clear() { received_.clear(); }
   /// True once the peer closed the connection.
