@@ -340,6 +340,18 @@ struct answer {
   }
 };
 
+// Creates ConfigMaps `names` in one deferred scope; returns the WAL position they need
+// (0 after a failed create, which is reported).
+uint64_t deferred_creates(object_store& store, const std::vector<std::string>& names) {
+  object_store::deferred_durability deferred;
+  for (auto& name : names)
+    if (auto r = store.create(res("configmaps"), "default", configmap(name)); !r) {
+      ADD_FAILURE() << "create " << name << ": " << r.error().message;
+      return 0;
+    }
+  return deferred.position();
+}
+
 } // namespace
 
 TEST_F(StoreGroupCommitTest, DeferredWritesReturnBeforeTheSyncAndAreAnsweredAfterIt) {
@@ -349,13 +361,7 @@ TEST_F(StoreGroupCommitTest, DeferredWritesReturnBeforeTheSyncAndAreAnsweredAfte
   auto s = object_store::open(c);
   ASSERT_TRUE(s) << s.error().message;
   disk.close();
-  uint64_t position = 0;
-  {
-    object_store::deferred_durability deferred;
-    for (int i = 0; i < 5; ++i)
-      ASSERT_TRUE((*s)->create(res("configmaps"), "default", configmap("d" + std::to_string(i))));
-    position = deferred.position();
-  }
+  uint64_t position = deferred_creates(**s, {"d0", "d1", "d2", "d3", "d4"});
   EXPECT_GT(position, 0u);
   EXPECT_EQ(disk.syncs, 0) << "nothing waited, so nothing synced yet";
   EXPECT_TRUE((*s)->get(res("configmaps"), "default", "d4")) << "committed and visible";
@@ -380,12 +386,8 @@ TEST_F(StoreGroupCommitTest, DeferredWriteWhoseSyncFailsGetsTheErrorAndTheStoreR
   auto s = object_store::open(c);
   ASSERT_TRUE(s) << s.error().message;
   disk.fail = true;
-  uint64_t position = 0;
-  {
-    object_store::deferred_durability deferred;
-    ASSERT_TRUE((*s)->create(res("configmaps"), "default", configmap("lost")));
-    position = deferred.position();
-  }
+  uint64_t position = deferred_creates(**s, {"lost"});
+  ASSERT_GT(position, 0u);
   answer a;
   (*s)->when_durable(position, a.callback());
   ASSERT_TRUE(a.arrived(std::chrono::seconds(10)));
@@ -422,12 +424,8 @@ TEST_F(StoreGroupCommitTest, ClosingTheStoreAnswersPendingCallbacks) {
     auto s = object_store::open(c);
     ASSERT_TRUE(s) << s.error().message;
     disk.close();
-    uint64_t position = 0;
-    {
-      object_store::deferred_durability deferred;
-      ASSERT_TRUE((*s)->create(res("configmaps"), "default", configmap("p")));
-      position = deferred.position();
-    }
+    uint64_t position = deferred_creates(**s, {"p"});
+    ASSERT_GT(position, 0u);
     (*s)->when_durable(position, a.callback());
     std::thread opener([&] {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
