@@ -21,6 +21,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cctype>
 #include <csignal>
 #include <cstdlib>
@@ -29,6 +30,7 @@
 #include <malloc.h>
 #include <optional>
 #include <random>
+#include <thread>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -174,6 +176,10 @@ int main(int argc, char** argv) {
   // The work-stealing default spins its workers while idle: the bench measured 28 ms of
   // CPU per Task with it and 5-6 ms with the sharing scheduler (bench/README.md).
   cfg.set("scheduler.policy", caf::atom("sharing"));
+  // One worker per core (CAF's default is at least four). Nothing blocks a worker (token
+  // exchanges run on detached actors), and on 2 cores four workers cost about 10 % more
+  // CPU per Task in futex wake-ups (bench/README.md, "CAF workers").
+  cfg.set("scheduler.max-threads", std::max<size_t>(2, std::thread::hardware_concurrency()));
   register_error_category(cfg);
   int exit_code = 0;
   std::optional<cli::shutdown_watchdog> watchdog;
