@@ -130,24 +130,26 @@ bool generation_content_differs(const json& a, const json& b, bool has_status) {
 }
 
 // Watch event for one watcher, applying the selector-transition rules.
+// `entry` is the committed form of `obj` (its text), when known.
 std::optional<watch_event> transition(const object_filter& f, watch_event_type type,
-                                      const object_ptr& obj, const object_ptr& prev, int64_t rv) {
+                                      const object_ptr& obj, const object_ptr& prev, int64_t rv,
+                                      const stored_ptr& entry = nullptr) {
   switch (type) {
     case watch_event_type::added:
       if (f.matches(*obj))
-        return watch_event{watch_event_type::added, obj, rv};
+        return watch_event{watch_event_type::added, obj, rv, entry};
       return std::nullopt;
     case watch_event_type::deleted:
       if (f.matches(*obj))
-        return watch_event{watch_event_type::deleted, obj, rv};
+        return watch_event{watch_event_type::deleted, obj, rv, entry};
       return std::nullopt;
     case watch_event_type::modified: {
       bool now = f.matches(*obj);
       bool before = prev && f.matches(*prev);
       if (now && before)
-        return watch_event{watch_event_type::modified, obj, rv};
+        return watch_event{watch_event_type::modified, obj, rv, entry};
       if (now)
-        return watch_event{watch_event_type::added, obj, rv};
+        return watch_event{watch_event_type::added, obj, rv, entry};
       if (before) // previous content, new RV (set by wire_object)
         return watch_event{watch_event_type::deleted, prev, rv};
       return std::nullopt;
@@ -377,11 +379,11 @@ struct object_store::impl {
 
   // --- commit --------------------------------------------------------------------------
 
-  void fan_out(collection& c, watch_event_type type, const object_ptr& obj,
+  void fan_out(collection& c, watch_event_type type, const stored_ptr& entry, const object_ptr& obj,
                const object_ptr& prev, int64_t rv) {
     bool any_closed = false;
     for (auto& w : c.watchers) {
-      auto ev = transition(w->filter, type, obj, prev, rv);
+      auto ev = transition(w->filter, type, obj, prev, rv, entry);
       if (ev && !w->stream->push(std::move(*ev)))
         any_closed = true;
       else if (!ev && w->stream->closed())
@@ -397,7 +399,7 @@ struct object_store::impl {
                     int64_t rv) {
     log.append({rv, type, c.id, key_of(meta_string(*obj, "namespace"), meta_string(*obj, "name")),
                 entry, prev_entry});
-    fan_out(c, type, obj, prev, rv);
+    fan_out(c, type, entry, obj, prev, rv);
     if (!on_change.empty())
       hook_queue.emplace_back(c.info, watch_event{type, obj, rv});
     if (durable && cfg.compact_every > 0 && durable->records_since_snapshot() >= cfg.compact_every)
@@ -1526,7 +1528,7 @@ api_result<std::shared_ptr<watch_stream>> object_store::watch(const resource_inf
     if (initial) {
       for (auto& [key, entry] : c.objects)
         if (auto obj = entry->tree(); w->filter.matches(*obj))
-          first.push_back({watch_event_type::added, std::move(obj), 0});
+          first.push_back({watch_event_type::added, std::move(obj), 0, entry});
       if (opts.send_initial_events) {
         json bm = {{"kind", w->kind},
                    {"apiVersion", w->api_version},
@@ -1541,7 +1543,7 @@ api_result<std::shared_ptr<watch_stream>> object_store::watch(const resource_inf
         if (e.collection != c.id)
           continue;
         if (auto ev = transition(w->filter, e.type, e.object->tree(),
-                                 e.prev ? e.prev->tree() : nullptr, e.rv))
+                                 e.prev ? e.prev->tree() : nullptr, e.rv, e.object))
           first.push_back(std::move(*ev));
       }
     }

@@ -1,5 +1,6 @@
 #include "k8s/apiserver/stream_pump.hpp"
 
+#include "k8s/apiserver/stored_object.hpp"
 #include "k8s/apiserver/table.hpp"
 
 #include <spdlog/spdlog.h>
@@ -10,9 +11,8 @@ namespace {
 
 // The line as `json{{"object",...},{"type",...}}.dump()` writes it (nlohmann objects are
 // key-sorted maps, so "object" comes first), without building the outer object: that
-// would deep-copy the event object.
-std::string make_line(const char* type, const json& object) {
-  std::string body = object.dump();
+// would deep-copy the event object. `body` is the object's compact JSON.
+std::string make_line_text(const char* type, std::string_view body) {
   std::string out;
   out.reserve(body.size() + 32);
   out += "{\"object\":";
@@ -22,6 +22,8 @@ std::string make_line(const char* type, const json& object) {
   out += "\"}\n";
   return out;
 }
+
+std::string make_line(const char* type, const json& object) { return make_line_text(type, object.dump()); }
 
 // Whether the stored object can go out unchanged: it is already what `wire_object()` plus
 // the apiVersion/kind rewrite below would produce.
@@ -50,7 +52,7 @@ std::string render_watch_event(const watch_event& ev, const catalog_entry& res, 
     return ev.object ? make_line(type, *ev.object) : make_line(type, json::object());
   bool as_table = table && ev.type != watch_event_type::bookmark;
   if (!as_table && sendable_as_is(ev, res))
-    return make_line(type, *ev.object);
+    return ev.stored ? make_line_text(type, ev.stored->text()) : make_line(type, *ev.object);
   json obj = ev.wire_object();
   if (obj.is_object()) {
     // Every served version shares storage: only apiVersion differs on the way out.

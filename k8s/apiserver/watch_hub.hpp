@@ -16,6 +16,8 @@
 
 namespace kelos::apiserver {
 
+class stored_object;
+
 /// Watch event types as they appear on the wire (`ADDED`, ...).
 enum class watch_event_type { added, modified, deleted, bookmark, error };
 
@@ -33,6 +35,10 @@ struct watch_event {
   /// DELETED events, whose object is the previous version; the wire object of such an
   /// event must carry this RV — `wire_object()` produces it).
   int64_t rv = 0;
+  /// The committed form of `object` when the event carries the object exactly as stored
+  /// (its text is `object` serialized), else null. Lets the HTTP layer send that text
+  /// instead of serializing the tree again.
+  std::shared_ptr<const stored_object> stored = nullptr;
 
   /// `{"type": ..., "object": ...}` as the HTTP layer streams it (one line per event).
   json to_json() const;

@@ -4,6 +4,7 @@
 
 #include "k8s/apiserver/api_server.hpp"
 #include "k8s/apiserver/resource_catalog.hpp"
+#include "k8s/apiserver/stored_object.hpp"
 #include "k8s/apiserver/stream_pump.hpp"
 #include "k8s/json.hpp"
 
@@ -245,6 +246,27 @@ TEST_F(ApiServerWatchFanoutTest, EveryWatcherGetsExactlyItsEventsInItsForm) {
       }
     }
   }
+}
+
+// An event that carries its committed text goes out as that text (no second serialisation);
+// a form that changes the object (a Table, another RV) is rendered from the tree.
+TEST(WatchRenderTest, SplicesTheCommittedTextWhenTheObjectGoesOutAsStored) {
+  using namespace kelos::apiserver;
+  resource_catalog catalog;
+  auto cm = catalog.snapshot()->find("", "v1", "configmaps");
+  ASSERT_TRUE(cm);
+  json tree = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "a"}, {"resourceVersion", "7"}}}};
+  auto obj = std::make_shared<const json>(tree);
+  watch_event plain{watch_event_type::added, obj, 7};
+  watch_event with_text{watch_event_type::added, obj, 7, std::make_shared<const stored_object>(obj->dump())};
+  EXPECT_EQ(render_watch_event(with_text, *cm, false, "v1", false), render_watch_event(plain, *cm, false, "v1", false));
+  // The text is what goes out: a marker text proves the tree was not serialised.
+  watch_event marked{watch_event_type::added, obj, 7, std::make_shared<const stored_object>(R"({"marker":1})")};
+  EXPECT_EQ(render_watch_event(marked, *cm, false, "v1", false), "{\"object\":{\"marker\":1},\"type\":\"ADDED\"}\n");
+  // Another RV on the wire, or a Table: rendered from the tree.
+  watch_event later{watch_event_type::deleted, obj, 9, marked.stored};
+  EXPECT_EQ(render_watch_event(later, *cm, false, "v1", false).find("marker"), std::string::npos);
+  EXPECT_EQ(render_watch_event(marked, *cm, true, "v1", true).find("marker"), std::string::npos);
 }
 
 // The cache itself: equal inputs share bytes, any differing input renders anew, and every

@@ -1,4 +1,5 @@
 #include "k8s/apiserver/object_store.hpp"
+#include "k8s/apiserver/stored_object.hpp"
 
 #include "tests/unit/apiserver_store_fixture.hpp"
 
@@ -115,6 +116,44 @@ TEST(StoreWatchTest, SelectorTransitionsBecomeAddedAndDeleted) {
   json wire = evs[2].wire_object();
   EXPECT_EQ(wire["metadata"]["labels"]["app"], "x");
   EXPECT_EQ(wire["metadata"]["resourceVersion"], rv_of(*last->object));
+}
+
+// Events carry the committed text of their object, so the HTTP layer sends it instead of
+// serialising the tree again. Not the selector-transition DELETED: its object is the
+// previous version under the new RV, which no stored text holds.
+TEST(StoreWatchTest, EventsCarryTheCommittedTextOfTheirObject) {
+  object_store store(test_config());
+  ASSERT_TRUE(store.create(res("configmaps"), "default", configmap("old", {{"app", "x"}})));
+  auto initial = store.watch(res("configmaps"), "default", from("", "app=x"));
+  auto live = store.watch(res("configmaps"), "default", from(std::to_string(store.current_rv()), "app=x"));
+  ASSERT_TRUE(initial && live);
+  json cm = *store.create(res("configmaps"), "default", configmap("c", {{"app", "x"}}))->object;
+  cm["data"]["k"] = "2";
+  cm = *store.update(res("configmaps"), "default", "c", cm)->object;
+  cm["metadata"]["labels"]["app"] = "z";
+  ASSERT_TRUE(store.update(res("configmaps"), "default", "c", cm));
+  ASSERT_TRUE(store.remove(res("configmaps"), "default", "old"));
+  for (auto* w : {&*initial, &*live}) {
+    auto evs = drain(**w);
+    ASSERT_FALSE(evs.empty());
+    for (const auto& ev : evs) {
+      bool transition_delete = ev.type == watch_event_type::deleted && name_of(ev) == "c";
+      if (transition_delete) {
+        EXPECT_EQ(ev.stored, nullptr);
+        continue;
+      }
+      ASSERT_NE(ev.stored, nullptr) << name_of(ev);
+      EXPECT_EQ(ev.stored->text(), ev.object->dump()) << name_of(ev);
+    }
+  }
+  // A replay from the event log carries it too.
+  auto replay = store.watch(res("configmaps"), "default", from("1", "app=x"));
+  ASSERT_TRUE(replay);
+  for (const auto& ev : drain(**replay)) {
+    if (ev.stored) {
+      EXPECT_EQ(ev.stored->text(), ev.object->dump());
+    }
+  }
 }
 
 TEST(StoreWatchTest, SendInitialEventsEndsWithAnnotatedBookmark) {
