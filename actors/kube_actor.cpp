@@ -71,7 +71,9 @@ struct pending_call {
                caf::typed_response_promise<http_response>>
     promise;
   int attempt = 1;
-  k8s::backoff backoff;
+  /// Made at the first failure: a backoff carries a 2.5 KB random engine, and most calls
+  /// never retry.
+  std::optional<k8s::backoff> backoff;
 };
 
 /// One shared list+watch.
@@ -191,8 +193,7 @@ void dispatch(kube_pointer self, uint64_t id) {
 
 uint64_t start_call(kube_pointer self, http_request req, decltype(pending_call::promise) promise) {
   auto id = self->state.next_id++;
-  self->state.calls.emplace(id, pending_call{std::move(req), std::move(promise), 1,
-                                             k8s::backoff{self->state.cfg.retry.backoff}});
+  self->state.calls.emplace(id, pending_call{std::move(req), std::move(promise), 1, std::nullopt});
   dispatch(self, id);
   return id;
 }
@@ -288,7 +289,7 @@ void issue(kube_pointer self, const watch_spec& spec, const k8s::watch_action& a
     self->state.list_calls.emplace(id, spec);
     // A list runs through the ordinary call path (rate limit, no retries: the watch
     // machine owns backoff for lists).
-    self->state.calls.emplace(id, pending_call{std::move(req), std::monostate{}, 1, k8s::backoff{}});
+    self->state.calls.emplace(id, pending_call{std::move(req), std::monostate{}, 1, std::nullopt});
     self->state.calls.at(id).attempt = self->state.cfg.retry.max_attempts; // no retry
     dispatch(self, id);
     return;
@@ -525,8 +526,10 @@ void on_call_reply_inner(kube_pointer self, transport_reply& reply) {
   }
   bool failed = !reply.response || reply.response->status >= 400;
   if (failed) {
+    if (!call.backoff)
+      call.backoff.emplace(self->state.cfg.retry.backoff);
     if (auto delay = k8s::next_retry_delay(self->state.cfg.retry, call.request, outcome,
-                                           call.attempt, call.backoff)) {
+                                           call.attempt, *call.backoff)) {
       logging::debug({"kube", ""}, "{} failed ({}), retry {} in {} ms", describe(call.request),
                      reply.response ? std::to_string(reply.response->status) : reply.error.render(),
                      call.attempt + 1, delay->count());
