@@ -21,4 +21,4 @@ add_library(kelos_apiserver STATIC
 target_link_libraries(kelos_apiserver
   PUBLIC kelos_apiserver_http kelos_apiserver_store kelos_apiserver_algorithms kelos_apiserver_describe
          kelos_certgen kelos_core spdlog::spdlog
-  PRIVATE kelos_warnings)
+  PRIVATE kelos_client_core kelos_warnings) # kelos_client_core: the strict parser for request bodies
