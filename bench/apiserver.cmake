@@ -5,6 +5,7 @@
 # build dir with -DCMAKE_BUILD_TYPE=Release for meaningful figures:
 #   cmake -S . -B build-bench-rel -G Ninja -DCMAKE_BUILD_TYPE=Release -DKELOS_BENCH=ON
 #   ninja -C build-bench-rel apiserver_write_bench apiserver_watch_bench apiserver_memory_bench
+#   ninja -C build-bench-rel managed_fields_bench   # update_managed_fields alone
 if(KELOS_BENCH)
   add_executable(apiserver_write_bench ${CMAKE_CURRENT_LIST_DIR}/apiserver_write_bench.cpp)
   target_link_libraries(apiserver_write_bench PRIVATE kelos_apiserver kelos_warnings)
@@ -12,7 +13,9 @@ if(KELOS_BENCH)
   target_link_libraries(apiserver_watch_bench PRIVATE kelos_apiserver kelos_http kelos_client_core kelos_warnings)
   add_executable(apiserver_memory_bench ${CMAKE_CURRENT_LIST_DIR}/apiserver_memory_bench.cpp)
   target_link_libraries(apiserver_memory_bench PRIVATE kelos_apiserver_store kelos_core kelos_warnings)
-  foreach(bench_name apiserver_write_bench apiserver_watch_bench apiserver_memory_bench)
+  add_executable(managed_fields_bench ${CMAKE_CURRENT_LIST_DIR}/managed_fields_bench.cpp)
+  target_link_libraries(managed_fields_bench PRIVATE kelos_apiserver_algorithms kelos_warnings)
+  foreach(bench_name apiserver_write_bench apiserver_watch_bench apiserver_memory_bench managed_fields_bench)
     target_compile_options(${bench_name} PRIVATE -O2)
   endforeach()
 endif()
