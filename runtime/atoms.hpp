@@ -32,6 +32,8 @@ using stream_head = caf::atom_constant<caf::atom("streamhead")>;
 /// Internal: a timer fired (retry, backoff, rate limit).
 using retry = caf::atom_constant<caf::atom("retry")>;
 using tick = caf::atom_constant<caf::atom("tick")>;
+/// Internal: rate-limited calls may be due (KUBE actor pacing).
+using pace = caf::atom_constant<caf::atom("pace")>;
 /// Reconcile an object.
 using reconcile = caf::atom_constant<caf::atom("reconcile")>;
 /// Task controller: ask the dependency gate for a verdict.

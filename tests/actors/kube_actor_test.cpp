@@ -189,6 +189,36 @@ TEST_F(KubeActorTest, EventsDrawOnTheirOwnRateLimitBucket) {
   run();
 }
 
+// Delayed calls share one pacing timer: each goes out once due, never before, in the order
+// the rate limiter gave them.
+TEST_F(KubeActorTest, RateLimitedCallsGoOutWhenDueAndInOrder) {
+  auto limited_transport = std::make_shared<test::scripted_transport>();
+  kube_config limited_cfg = cfg;
+  limited_cfg.qps = 100; // a token every 10 ms
+  limited_cfg.burst = 1;
+  auto limited = spawn_kube(sys, limited_transport, limited_cfg);
+  for (auto name : {"a", "b", "c", "d", "e"})
+    self->send(limited, atom::call::value, get_task(name));
+  run();
+  ASSERT_EQ(limited_transport->sends.size(), 1u) << "the burst";
+  advance(std::chrono::milliseconds{9});
+  EXPECT_EQ(limited_transport->sends.size(), 1u) << "b is due at 10 ms, not before";
+  advance(std::chrono::milliseconds{1});
+  EXPECT_EQ(limited_transport->sends.size(), 2u);
+  advance(std::chrono::milliseconds{30});
+  ASSERT_EQ(limited_transport->sends.size(), 5u);
+  for (size_t i = 0; i < 5; ++i)
+    EXPECT_EQ(limited_transport->sends[i]->request.path, get_task(std::string(1, static_cast<char>('a' + i))).path);
+  for (int i = 0; i < 5; ++i) {
+    limited_transport->answer(200, task_json("x", "1"));
+    run();
+  }
+  for (int i = 0; i < 5; ++i)
+    self->receive([](const json_doc&) {}, [](caf::error& e) { FAIL() << caf::to_string(e); });
+  self->send_exit(limited, caf::exit_reason::user_shutdown);
+  run();
+}
+
 TEST_F(KubeActorTest, CallRawReturnsAnyStatus) {
   k8s::http_request logs{"GET", "/api/v1/namespaces/default/pods/p/log", {}, {}, {}, false, true};
   self->send(kube, atom::call_raw::value, logs);
