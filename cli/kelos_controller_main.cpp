@@ -178,7 +178,8 @@ int main(int argc, char** argv) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
   // One worker per core (CAF's default is at least four). Nothing blocks a worker (token
   // exchanges run on detached actors), and on 2 cores four workers cost about 10 % more
-  // CPU per Task in futex wake-ups (bench/README.md, "CAF workers").
+  // CPU per Task in futex wake-ups (bench/README.md, "Where the CPU goes, and five
+  // experiments").
   cfg.set("scheduler.max-threads", std::max<size_t>(2, std::thread::hardware_concurrency()));
   register_error_category(cfg);
   int exit_code = 0;
