@@ -207,21 +207,24 @@ struct field_diff {
       int order = ia == a.end() ? 1 : ib == b.end() ? -1 : ia.key().compare(ib.key());
       const std::string& key = order <= 0 ? ia.key() : ib.key();
       fp.push_back("f:" + key);
-      if (!is_untracked_field(fp, ignore_status)) {
-        auto child_sp = child_schema_path(sp, key);
-        if (order == 0)
-          value(*ia, *ib, fp, child_sp);
-        else if (order < 0)
-          walk_value(*ia, fp, child_sp, lists, ignore_status, removed);
-        else
-          walk_value(*ib, fp, child_sp, lists, ignore_status, changed);
-      }
+      if (!is_untracked_field(fp, ignore_status))
+        member(order <= 0 ? &*ia : nullptr, order >= 0 ? &*ib : nullptr, fp, child_schema_path(sp, key));
       fp.pop_back();
       if (order <= 0)
         ++ia;
       if (order >= 0)
         ++ib;
     }
+  }
+
+  /// One member at `fp` present in the old version (`a`), the new one (`b`), or both.
+  void member(const json* a, const json* b, field_path& fp, const std::string& sp) {
+    if (a && b)
+      value(*a, *b, fp, sp);
+    else if (a)
+      walk_value(*a, fp, sp, lists, ignore_status, removed);
+    else if (b)
+      walk_value(*b, fp, sp, lists, ignore_status, changed);
   }
 
   void value(const json& a, const json& b, field_path& fp, const std::string& sp) {
@@ -488,12 +491,7 @@ update_managed_fields_impl(const json& old_obj, const json& new_obj, const std::
     auto a = old_root.find("status");
     auto b = new_root.find("status");
     fp.push_back("f:status");
-    if (a != old_root.end() && b != new_root.end())
-      diff.value(*a, *b, fp, "status");
-    else if (a != old_root.end())
-      walk_value(*a, fp, "status", lists, false, diff.removed);
-    else if (b != new_root.end())
-      walk_value(*b, fp, "status", lists, false, diff.changed);
+    diff.member(a != old_root.end() ? &*a : nullptr, b != new_root.end() ? &*b : nullptr, fp, "status");
   } else {
     diff.members(old_root, new_root, fp, "");
   }

@@ -133,7 +133,7 @@ bool generation_content_differs(const json& a, const json& b, bool has_status) {
 // `entry` is the committed form of `obj` (its text), when known.
 std::optional<watch_event> transition(const object_filter& f, watch_event_type type,
                                       const object_ptr& obj, const object_ptr& prev, int64_t rv,
-                                      const stored_ptr& entry = nullptr) {
+                                      const stored_ptr& entry) {
   switch (type) {
     case watch_event_type::added:
       if (f.matches(*obj))

@@ -63,6 +63,19 @@ protected:
                              {}, {}, {}, false, true};
   }
 
+  /// Answers the `n` requests `t` has on the wire with 200, takes the `n` replies, and stops
+  /// `kube`: the end of every test that spawns a KUBE actor of its own.
+  void answer_all_and_stop(test::scripted_transport& t, const kube_actor& k, int n) {
+    for (int i = 0; i < n; ++i) {
+      t.answer(200, task_json("x", "1"));
+      run();
+    }
+    for (int i = 0; i < n; ++i)
+      self->receive([](const json_doc&) {}, [](caf::error& e) { FAIL() << caf::to_string(e); });
+    self->send_exit(k, caf::exit_reason::user_shutdown);
+    run();
+  }
+
   std::shared_ptr<test::scripted_transport> transport = std::make_shared<test::scripted_transport>();
   kube_config cfg;
   kube_actor kube;
@@ -179,14 +192,7 @@ TEST_F(KubeActorTest, EventsDrawOnTheirOwnRateLimitBucket) {
   EXPECT_EQ(limited_transport->sends[1]->request.path, event.path) << "not queued behind the Task GET";
   advance(1s);
   EXPECT_EQ(limited_transport->sends.size(), 4u) << "one more token in each bucket after a second";
-  for (int i = 0; i < 4; ++i) {
-    limited_transport->answer(200, task_json("x", "1"));
-    run();
-  }
-  for (int i = 0; i < 4; ++i)
-    self->receive([](const json_doc&) {}, [](caf::error& e) { FAIL() << caf::to_string(e); });
-  self->send_exit(limited, caf::exit_reason::user_shutdown);
-  run();
+  answer_all_and_stop(*limited_transport, limited, 4);
 }
 
 // Delayed calls share one pacing timer: each goes out once due, never before, in the order
@@ -209,14 +215,7 @@ TEST_F(KubeActorTest, RateLimitedCallsGoOutWhenDueAndInOrder) {
   ASSERT_EQ(limited_transport->sends.size(), 5u);
   for (size_t i = 0; i < 5; ++i)
     EXPECT_EQ(limited_transport->sends[i]->request.path, get_task(std::string(1, static_cast<char>('a' + i))).path);
-  for (int i = 0; i < 5; ++i) {
-    limited_transport->answer(200, task_json("x", "1"));
-    run();
-  }
-  for (int i = 0; i < 5; ++i)
-    self->receive([](const json_doc&) {}, [](caf::error& e) { FAIL() << caf::to_string(e); });
-  self->send_exit(limited, caf::exit_reason::user_shutdown);
-  run();
+  answer_all_and_stop(*limited_transport, limited, 5);
 }
 
 TEST_F(KubeActorTest, CallRawReturnsAnyStatus) {
