@@ -6,7 +6,7 @@
 # so the README labels each figure with its build dir.
 if(KELOS_BENCH AND TARGET kelos-controller AND TARGET kelos_apiserver)
   add_executable(task_controller_bench ${CMAKE_CURRENT_LIST_DIR}/task_controller_bench.cpp)
-  target_link_libraries(task_controller_bench PRIVATE kelos_apiserver kelos_http kelos_job_builder kelos_warnings)
+  target_link_libraries(task_controller_bench PRIVATE kelos_apiserver kelos_http kelos_job_builder kelos_allocator kelos_warnings)
   target_compile_options(task_controller_bench PRIVATE -O2)
   target_compile_definitions(task_controller_bench PRIVATE
     KELOS_SOURCE_DIR="${PROJECT_SOURCE_DIR}"

@@ -9,4 +9,4 @@ target_link_libraries(kelos_controller_runtime PUBLIC kelos_controller_options k
 
 add_executable(kelos-controller ${CMAKE_CURRENT_LIST_DIR}/kelos_controller_main.cpp)
 target_link_libraries(kelos-controller PRIVATE kelos_controller_runtime kelos_client_config kelos_ops_server
-  spdlog::spdlog kelos_warnings)
+  spdlog::spdlog kelos_allocator kelos_warnings)

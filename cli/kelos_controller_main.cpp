@@ -70,10 +70,13 @@ std::string default_lease_namespace() {
 /// actors are allocated by whichever CAF worker or I/O thread runs, so after a burst its
 /// resident size held the free space of every arena: 124 MiB at 10,000 Tasks against 65.5 MiB
 /// with two arenas, at the same throughput (bench/README.md). MALLOC_ARENA_MAX, when set,
-/// wins. Must run before any thread starts.
+/// wins. Must run before any thread starts. Builds link jemalloc by default instead
+/// (cmake/dependencies.cmake), which needs no such limit.
 void limit_malloc_arenas() {
+#ifndef KELOS_WITH_JEMALLOC
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr)
     mallopt(M_ARENA_MAX, 2);
+#endif
 }
 
 } // namespace

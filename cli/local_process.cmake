@@ -27,6 +27,6 @@ if(TARGET kelos_job_controller AND TARGET kelos_node)
     ${CMAKE_CURRENT_LIST_DIR}/kelos_main.cpp
     ${CMAKE_CURRENT_LIST_DIR}/verb_up.cpp
     ${CMAKE_CURRENT_LIST_DIR}/verb_down.cpp)
-  target_link_libraries(kelos PRIVATE kelos_local spdlog::spdlog kelos_warnings)
+  target_link_libraries(kelos PRIVATE kelos_local spdlog::spdlog kelos_allocator kelos_warnings)
   target_include_directories(kelos PRIVATE ${PROJECT_SOURCE_DIR})
 endif()

@@ -23,3 +23,15 @@ set_target_properties(CAF::core PROPERTIES
 
 add_library(kelos_beast INTERFACE)
 target_link_libraries(kelos_beast INTERFACE Boost::headers OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+
+# jemalloc for the long-running binaries (kelos-controller, kelos-apiserver, kelos) and the
+# benches that stand for them: with glibc's malloc, allocation was a third of the
+# controller's CPU (bench/README.md, "jemalloc"). Off under the sanitizers, which replace
+# malloc themselves. Tests keep glibc's allocator.
+option(KELOS_JEMALLOC "Link the server, controller and CLI binaries with jemalloc" ON)
+add_library(kelos_allocator INTERFACE)
+if(KELOS_JEMALLOC AND NOT KELOS_SANITIZE AND NOT KELOS_FUZZ)
+  pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
+  target_link_libraries(kelos_allocator INTERFACE PkgConfig::JEMALLOC)
+  target_compile_definitions(kelos_allocator INTERFACE KELOS_WITH_JEMALLOC)
+endif()
