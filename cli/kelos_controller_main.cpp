@@ -11,7 +11,7 @@
 #include "actors/kube_transport.hpp"
 #include "k8s/client/http_client.hpp"
 #include "k8s/client/rest_config.hpp"
-#include "runtime/caf_error.hpp"
+#include "runtime/actor_system_setup.hpp"
 #include "runtime/log.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/ops_server.hpp"
@@ -30,7 +30,6 @@
 #include <malloc.h>
 #include <optional>
 #include <random>
-#include <thread>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -175,16 +174,7 @@ int main(int argc, char** argv) {
     }
 
   caf::actor_system_config cfg;
-  cfg.set("logger.console", caf::atom("none"));
-  // The work-stealing default spins its workers while idle: the bench measured 28 ms of
-  // CPU per Task with it and 5-6 ms with the sharing scheduler (bench/README.md).
-  cfg.set("scheduler.policy", caf::atom("sharing"));
-  // One worker per core (CAF's default is at least four). Nothing blocks a worker (token
-  // exchanges run on detached actors), and on 2 cores four workers cost about 10 % more
-  // CPU per Task in futex wake-ups (bench/README.md, "Where the CPU goes, and five
-  // experiments").
-  cfg.set("scheduler.max-threads", std::max<size_t>(2, std::thread::hardware_concurrency()));
-  register_error_category(cfg);
+  configure_actor_system(cfg);
   int exit_code = 0;
   std::optional<cli::shutdown_watchdog> watchdog;
   {

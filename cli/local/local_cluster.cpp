@@ -11,7 +11,7 @@
 #include "k8s/apiserver/content.hpp"
 #include "k8s/apiserver/pod_logs.hpp"
 #include "k8s/client/request.hpp"
-#include "runtime/caf_error.hpp"
+#include "runtime/actor_system_setup.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -220,9 +220,7 @@ kelos::expected<std::unique_ptr<local_cluster>> local_cluster::start(const up_op
   p->local_http = *local_http;
 
   p->cfg = std::make_unique<caf::actor_system_config>();
-  p->cfg->set("logger.console", caf::atom("none"));
-  p->cfg->set("scheduler.policy", caf::atom("sharing"));
-  register_error_category(*p->cfg);
+  configure_actor_system(*p->cfg);
   p->sys = std::make_unique<caf::actor_system>(*p->cfg);
 
   // The Job controller and the node read whole pods (specs included), so they share a
