@@ -23,7 +23,7 @@ namespace {
 
 void usage(std::ostream& os) {
   os << "usage: kelos-apiserver [--port N] [--address A] [--data-dir DIR] [--kubeconfig-out FILE]\n"
-        "                       [--tls] [--version-minor M] [--event-log-size N]\n"
+        "                       [--tls] [--version-minor M] [--event-log-size N] [--watch-queue-size N]\n"
         "                       [--max-body-bytes N] [--bookmark-interval-ms N]\n"
         "                       [--no-openapi] [--no-aggregated-discovery] [--no-table]\n"
         "                       [--no-fsync] [--log-level trace|debug|info|warn|error]\n"
@@ -82,6 +82,13 @@ int main(int argc, char** argv) {
       cfg.version_minor = value(a);
     } else if (a == "--event-log-size") {
       cfg.event_log_size = static_cast<std::size_t>(number(a));
+    } else if (a == "--watch-queue-size") {
+      auto n = number(a);
+      if (n < 1) {
+        std::cerr << "kelos-apiserver: --watch-queue-size must be at least 1\n";
+        return 2;
+      }
+      cfg.watch_queue_size = static_cast<std::size_t>(n);
     } else if (a == "--max-body-bytes") {
       cfg.max_body_bytes = static_cast<std::size_t>(number(a));
     } else if (a == "--bookmark-interval-ms") {

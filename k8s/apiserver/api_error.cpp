@@ -105,6 +105,12 @@ api_error api_error::too_old_resource_version(int64_t requested, int64_t floor) 
               + std::to_string(floor) + ")");
 }
 
+api_error api_error::watch_overflow(int64_t last_queued, int64_t current, size_t queued) {
+  return gone("too old resource version: " + std::to_string(last_queued) + " (" + std::to_string(current)
+              + "): the watch was closed with " + std::to_string(queued) + (queued == 1 ? " event" : " events")
+              + " queued for a client that read too slowly");
+}
+
 api_error api_error::forbidden(const resource_info& res, std::string_view name,
                                std::string_view why) {
   std::string msg = name.empty() ? res.qualified_plural() + " is forbidden: " + std::string(why)

@@ -56,6 +56,9 @@ struct api_error {
   static api_error gone(std::string message);
   /// 410 Expired `too old resource version: <requested> (<oldest available - 1>)`.
   static api_error too_old_resource_version(int64_t requested, int64_t floor);
+  /// 410 Expired for a watcher closed because `queued` events waited for it: the
+  /// too-old message (clients treat any 410 as "list again"), then why, for their logs.
+  static api_error watch_overflow(int64_t last_queued, int64_t current, size_t queued);
   /// 403 Forbidden `<resource> "<name>" is forbidden: <why>` (name may be empty).
   static api_error forbidden(const resource_info& res, std::string_view name, std::string_view why);
   /// 500 InternalError with `message` verbatim.

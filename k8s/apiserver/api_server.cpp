@@ -41,6 +41,7 @@ expected<std::unique_ptr<api_server>> api_server::start(api_server_config config
   sc.data_dir = config.data_dir;
   sc.fsync = config.fsync;
   sc.event_log_capacity = config.event_log_size;
+  sc.watch_queue_capacity = config.watch_queue_size;
   sc.wal_sync_hook = config.wal_sync_hook;
   if (config.data_dir.empty()) {
     p->store = std::make_unique<object_store>(sc);

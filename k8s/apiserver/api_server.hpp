@@ -27,6 +27,8 @@ struct api_server_config {
   std::string version_minor = "32";
   /// Events kept for watch replay; an older resourceVersion gets 410 Gone.
   std::size_t event_log_size = 10000;
+  /// Events queued per watcher; a watcher that falls this far behind gets 410 and is closed.
+  std::size_t watch_queue_size = 10000;
   /// Feature switches (spec row 15): OpenAPI v3, aggregated discovery, Table output.
   bool openapi = true;
   bool aggregated_discovery = true;

@@ -101,7 +101,7 @@ bool watch_stream::push(watch_event ev) {
   if (queue_.size() >= capacity_ && ev.type != watch_event_type::error) {
     // Never drop silently: tell the client to relist, then end the stream.
     int64_t last = queue_.empty() ? ev.rv - 1 : queue_.back().rv;
-    auto status = api_error::too_old_resource_version(last, ev.rv - 1).to_status();
+    auto status = api_error::watch_overflow(last, ev.rv - 1, queue_.size()).to_status();
     queue_.push_back({watch_event_type::error, std::make_shared<const json>(std::move(status)), 0});
     closed_ = true;
   } else {

@@ -236,6 +236,10 @@ def proxied_kubeconfig(kubeconfig, tmp, proxy_port):
     return path
 
 
+# The API server's message when it closes a watch whose queue is full (api_error::watch_overflow).
+OVERFLOW_MESSAGE = " queued for a client that read too slowly"
+
+
 def relist_causes(text):
     """Counts the controller's `relisting` log lines by cause (410 Gone, a failed list, other)
     and returns the counts and the first line of each cause."""
@@ -450,6 +454,9 @@ def main():
                          "connection (watch streams mid-flight) at this many random moments")
     ap.add_argument("--event-log-size", type=int, default=0,
                     help="the API server's watch replay window; a small one forces 410 Gone and relists")
+    ap.add_argument("--watch-queue-size", type=int, default=0,
+                    help="the API server's queue per watcher; a tiny one closes the controller's "
+                         "watches for falling behind (410 Gone), which the test then requires")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     tmp = tempfile.mkdtemp(prefix="kelos-chaos-")
@@ -458,6 +465,8 @@ def main():
     try:
         port = free_port()
         server_args = ["--event-log-size", str(args.event_log_size)] if args.event_log_size else []
+        if args.watch_queue_size:
+            server_args += ["--watch-queue-size", str(args.watch_queue_size)]
         server, url, kubeconfig = start_server(args.apiserver, tmp, port, server_args)
         api = Api(url)
         setup_cluster(api)
@@ -528,6 +537,11 @@ def main():
               % (sum(causes.values()), ", ".join("%d %s" % (n, k) for k, n in causes.items())))
         for line in examples.values():
             print("chaos: e.g.", line[-300:])
+        if args.watch_queue_size:
+            overflows = text.count(OVERFLOW_MESSAGE)
+            print("chaos: %d relists followed a watch closed for falling behind" % overflows)
+            if overflows == 0:
+                raise Failure("no watch queue overflowed (--watch-queue-size %d)" % args.watch_queue_size)
         if proxy:
             print("chaos: %d cuts through the proxy cut %d open connections (%d accepted, %d refused)"
                   % (proxy.cuts, proxy.cut_connections, proxy.accepted, proxy.refused))

@@ -204,6 +204,9 @@ TEST(StoreWatchTest, SlowWatcherGetsError410AndIsClosed) {
   EXPECT_EQ(evs[2].type, watch_event_type::added);
   EXPECT_EQ(evs[3].type, watch_event_type::error);
   EXPECT_EQ((*evs[3].object)["code"], 410);
+  EXPECT_EQ((*evs[3].object)["reason"], "Expired");
+  EXPECT_NE((*evs[3].object)["message"].get<std::string>().find("closed with 3 events queued"), std::string::npos)
+    << *evs[3].object;
   EXPECT_TRUE((*w)->finished());
 }
 
