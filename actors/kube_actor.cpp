@@ -103,6 +103,8 @@ struct watch_entry {
   uint64_t lists_started = 0;
   /// Why the next first list page is requested (`k8s::list_cause`), for the relist log.
   std::string list_cause = "first list";
+  /// The same cause as the relist metric's label (`k8s::relist_cause_label`).
+  std::string_view list_cause_label;
   /// Watch streams opened so far: every one after the first is a restart.
   uint64_t watches_started = 0;
 };
@@ -316,7 +318,7 @@ void issue(kube_pointer self, const watch_spec& spec, const k8s::watch_action& a
       logging::info({"kube", ""}, "relisting {} (relist {}: {})", spec.to_string(), w.lists_started - 1,
                     w.list_cause);
       if (auto& m = self->state.cfg.metrics)
-        m->relists.with({w.resource.qualified_plural()}).inc();
+        m->relists.with({w.resource.qualified_plural(), std::string{w.list_cause_label}}).inc();
     }
     auto id = self->state.next_id++;
     w.current = id;
@@ -396,8 +398,10 @@ void handle_watch_step(kube_pointer self, const watch_spec& spec, k8s::watch_ste
     else
       logging::debug({"kube", spec.to_string()}, "watch: {}", err.render());
   }
-  if (step.next.kind == k8s::watch_action::kind_t::list && step.next.continue_token.empty())
+  if (step.next.kind == k8s::watch_action::kind_t::list && step.next.continue_token.empty()) {
     it->second.list_cause = k8s::list_cause(step.error);
+    it->second.list_cause_label = k8s::relist_cause_label(step.error);
+  }
   apply_events(self, spec, it->second, std::move(step.events));
   execute(self, spec, step.next);
 }
@@ -667,7 +671,8 @@ caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport,
         if (auto& m = st.cfg.metrics) {
           // Every watched resource shows its restarts and relists, at 0 until one happens.
           m->watch_restarts.with({res->qualified_plural()});
-          m->relists.with({res->qualified_plural()});
+          for (const char* cause : {"expired", "list_failed"})
+            m->relists.with({res->qualified_plural(), cause});
         }
         logging::debug({"kube", spec.to_string()}, "starting watch");
         execute(self, spec, it->second.machine.start());

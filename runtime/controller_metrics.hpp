@@ -53,7 +53,8 @@ struct controller_metrics {
   histogram_family kube_request_duration;
   /// `kelos_kube_watch_restarts_total{resource}`: a watch stream was opened again.
   counter_family watch_restarts;
-  /// `kelos_kube_relists_total{resource}`: a watch could not resume and listed again.
+  /// `kelos_kube_relists_total{resource,cause}`: listed again because a watch could not
+  /// resume (`expired`, 410) or a list failed (`list_failed`).
   counter_family relists;
   /// `kelos_github_requests_total{status}`: a GitHub source request was answered or failed.
   counter_family github_requests;

@@ -36,6 +36,11 @@ std::string list_cause(const std::optional<kelos::error>& why) {
   return "the list failed: " + why->render();
 }
 
+std::string_view relist_cause_label(const std::optional<kelos::error>& why) {
+  if (!why) return "";
+  return why->code == errc::gone ? "expired" : "list_failed";
+}
+
 kelos::expected<void> validate(const watch_config& cfg) {
   if (cfg.page_size < 0) return make_error(errc::invalid_config, "watch.page_size: must not be negative");
   if (cfg.timeout_seconds < 0) return make_error(errc::invalid_config, "watch.timeout_seconds: must not be negative");

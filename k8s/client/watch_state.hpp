@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -147,6 +148,10 @@ struct watch_step {
 /// left the server's history, or a continue token expired) or "the list failed: <error>"
 /// (a retry after a list that could not be made: connection lost or refused, 5xx...).
 std::string list_cause(const std::optional<kelos::error>& why);
+
+/// The `cause` label of a relist (`kelos_kube_relists_total`) for the same `why`: "expired"
+/// (`errc::gone`), "list_failed" (any other error), "" for a first list (no relist).
+std::string_view relist_cause_label(const std::optional<kelos::error>& why);
 
 /// The watch state machine. Copyable value; deterministic for a given backoff seed.
 class watch_machine {

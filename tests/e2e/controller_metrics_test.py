@@ -96,7 +96,9 @@ def scenario_waiting(binary, controller, minor):
         # Watch restarts and relists are families, per watched resource, at 0 so far.
         for family in ("kelos_kube_relists_total", "kelos_kube_watch_restarts_total"):
             check("# TYPE %s counter" % family in text, text)
-            check(s.get('%s{resource="tasks.kelos.dev"}' % family) == 0, text)
+        check(s.get('kelos_kube_watch_restarts_total{resource="tasks.kelos.dev"}') == 0, text)
+        for cause in ("expired", "list_failed"):
+            check(s.get('kelos_kube_relists_total{cause="%s",resource="tasks.kelos.dev"}' % cause) == 0, text)
         check(s.get("kelos_leader_is_leader") is None, "no leader election, no leader gauge")
 
         # Deleting the waiting dependent takes it out of the gauge.

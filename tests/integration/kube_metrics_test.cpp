@@ -106,7 +106,9 @@ TEST(KubeMetrics, RequestsAreCountedByVerbAndCodeOverRealHttp) {
       << registry.render();
     EXPECT_GE(shared->kube_requests.with({"list", "200"}).value(), 1);
     auto text = registry.render();
-    EXPECT_NE(text.find("kelos_kube_relists_total{resource=\"configmaps\"} 0"), std::string::npos) << text;
+    EXPECT_NE(text.find("kelos_kube_relists_total{cause=\"expired\",resource=\"configmaps\"} 0"), std::string::npos) << text;
+    EXPECT_NE(text.find("kelos_kube_relists_total{cause=\"list_failed\",resource=\"configmaps\"} 0"), std::string::npos)
+      << text;
     EXPECT_NE(text.find("kelos_kube_watch_restarts_total{resource=\"configmaps\"} 0"), std::string::npos) << text;
     EXPECT_NE(text.find("kelos_kube_requests_total{code=\"201\",verb=\"create\"} 1"), std::string::npos) << text;
 
@@ -120,3 +122,72 @@ TEST(KubeMetrics, RequestsAreCountedByVerbAndCodeOverRealHttp) {
 }
 
 } // namespace
+
+TEST(KubeMetrics, AWatchThatCannotResumeCountsAnExpiredRelist) {
+  // A replay window of one event: while the ConfigMap watch is idle, three Secret writes move
+  // the window past the version it resumes from, so when its stream ends (timeoutSeconds=1)
+  // the server answers 410 and the KUBE actor lists again.
+  apiserver::api_server_config sc;
+  sc.event_log_size = 1;
+  auto server = apiserver::api_server::start(sc);
+  ASSERT_TRUE(server) << server.error().render();
+  k8s::transport_config tc;
+  tc.scheme = "http";
+  tc.host = "127.0.0.1";
+  tc.port = (*server)->port();
+  tc.response_header_timeout = 5s;
+  tc.total_timeout = 10s;
+  auto client = k8s::http_client::make(tc);
+  ASSERT_TRUE(client) << client.error().render();
+  std::shared_ptr<k8s::http_client> http{std::move(*client)};
+
+  metrics::registry registry;
+  auto m = metrics::controller_metrics::register_in(registry);
+  ASSERT_TRUE(m) << m.error().render();
+  auto shared = std::make_shared<metrics::controller_metrics>(*m);
+  caf::actor_system_config cfg;
+  caf::actor_system sys{init(cfg)};
+  {
+    caf::scoped_actor self{sys};
+    kube_config kc;
+    kc.metrics = shared;
+    kc.watch.timeout_seconds = 1;
+    kc.watch.bookmarks = false;
+    auto kube = spawn_kube(sys, make_http_transport(http), kc);
+    auto sub = sys.spawn(quiet_subscriber);
+    watch_spec spec{"v1", "ConfigMap", "default", ""};
+    self->request(kube, 5s, atom::subscribe::value, spec, sub).receive([](atom::ok) {}, [](caf::error& e) {
+      FAIL() << caf::to_string(e);
+    });
+    auto& expired = shared->relists.with({"configmaps", "expired"});
+    auto& failed = shared->relists.with({"configmaps", "list_failed"});
+    ASSERT_TRUE(eventually([&] { return shared->kube_requests.with({"watch", "200"}).value() >= 1; }))
+      << registry.render();
+    EXPECT_EQ(expired.value(), 0);
+
+    auto registry_kinds = k8s::resource_registry::with_builtins();
+    const auto& secrets = *registry_kinds.by_kind("v1", "Secret");
+    for (const char* name : {"s1", "s2", "s3"}) {
+      k8s::json secret = {{"apiVersion", "v1"},
+                          {"kind", "Secret"},
+                          {"metadata", {{"name", name}, {"namespace", "default"}}},
+                          {"stringData", {{"k", "v"}}}};
+      bool ok = false;
+      self->request(kube, 15s, atom::call::value, k8s::create_request(secrets, "default", secret))
+        .receive([&](json_doc&) { ok = true; }, [&](caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
+      EXPECT_TRUE(ok);
+    }
+    EXPECT_TRUE(eventually([&] { return expired.value() >= 1; })) << registry.render();
+    EXPECT_EQ(failed.value(), 0) << registry.render();
+    auto text = registry.render();
+    EXPECT_NE(text.find("kelos_kube_relists_total{cause=\"expired\",resource=\"configmaps\"} "), std::string::npos)
+      << text;
+
+    for (const caf::actor& a : {caf::actor_cast<caf::actor>(kube), sub}) {
+      self->monitor(a);
+      self->send_exit(a, caf::exit_reason::user_shutdown);
+      self->receive([](caf::down_msg&) {}, caf::after(5s) >> [] { ADD_FAILURE() << "actor did not stop"; });
+    }
+  }
+  http.reset();
+}

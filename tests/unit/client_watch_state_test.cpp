@@ -340,3 +340,12 @@ TEST(WatchState, ListCauseTellsWhyAFirstPageIsListed) {
   EXPECT_EQ(list_cause(failed.error).rfind("the list failed: ", 0), 0u) << list_cause(failed.error);
   EXPECT_NE(list_cause(failed.error).find("refused"), std::string::npos);
 }
+
+TEST(WatchState, RelistCauseLabelSortsTheCausesForTheMetric) {
+  EXPECT_EQ(relist_cause_label(std::nullopt), "");
+  auto m = synced_machine();
+  auto gone = m.step(stream_failed{kelos::make_error(kelos::errc::gone, "too old resource version: 5")});
+  EXPECT_EQ(relist_cause_label(gone.error), "expired");
+  auto failed = m.step(list_failed{kelos::make_error(kelos::errc::connection_failed, "refused")});
+  EXPECT_EQ(relist_cause_label(failed.error), "list_failed");
+}

@@ -29,7 +29,7 @@ TEST(ControllerMetrics, RegistersEveryFamilyWithTheFixedSeriesAtZero) {
   auto text = r.render();
   // Families with dynamic label values appear with their first series (registry rule).
   m->kube_requests.with({"create", "201"}).inc();
-  m->relists.with({"tasks.kelos.dev"});
+  m->relists.with({"tasks.kelos.dev", "expired"});
   text = r.render();
   for (const char* line : {"# TYPE kelos_reconcile_queue_depth gauge", "# TYPE kelos_tasks_waiting gauge",
                            "kelos_tasks_waiting{reason=\"dependency\"} 0", "kelos_tasks_waiting{reason=\"branch\"} 0",
@@ -38,7 +38,7 @@ TEST(ControllerMetrics, RegistersEveryFamilyWithTheFixedSeriesAtZero) {
                            "kelos_reconcile_active{controller=\"task\"} 0",
                            "kelos_kube_requests_total{code=\"201\",verb=\"create\"} 1",
                            "# TYPE kelos_kube_relists_total counter",
-                           "kelos_kube_relists_total{resource=\"tasks.kelos.dev\"} 0"})
+                           "kelos_kube_relists_total{cause=\"expired\",resource=\"tasks.kelos.dev\"} 0"})
     EXPECT_TRUE(has_line(text, line)) << line << "\n" << text;
 }
 
