@@ -106,9 +106,10 @@ api_error api_error::too_old_resource_version(int64_t requested, int64_t floor) 
 }
 
 api_error api_error::watch_overflow(int64_t last_queued, int64_t current, size_t queued) {
-  return gone("too old resource version: " + std::to_string(last_queued) + " (" + std::to_string(current)
-              + "): the watch was closed with " + std::to_string(queued) + (queued == 1 ? " event" : " events")
-              + " queued for a client that read too slowly");
+  auto err = too_old_resource_version(last_queued, current);
+  err.message += ": the watch was closed with " + std::to_string(queued) + (queued == 1 ? " event" : " events")
+                 + " queued for a client that read too slowly";
+  return err;
 }
 
 api_error api_error::forbidden(const resource_info& res, std::string_view name,

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <thread>
 
 using namespace kelos;
@@ -46,6 +47,41 @@ caf::actor_system_config& init(caf::actor_system_config& c) {
   return c;
 }
 
+/// A plain-HTTP client of the server on `port`; null (after a test failure) if it cannot be made.
+std::shared_ptr<k8s::http_client> client_for(uint16_t port) {
+  k8s::transport_config tc;
+  tc.scheme = "http";
+  tc.host = "127.0.0.1";
+  tc.port = port;
+  tc.response_header_timeout = 5s;
+  tc.total_timeout = 10s;
+  auto client = k8s::http_client::make(tc);
+  if (!client) {
+    ADD_FAILURE() << client.error().render();
+    return nullptr;
+  }
+  return std::shared_ptr<k8s::http_client>{std::move(*client)};
+}
+
+/// The controller metrics registered in `registry`; null (after a test failure) on error.
+std::shared_ptr<metrics::controller_metrics> metrics_in(metrics::registry& registry) {
+  auto m = metrics::controller_metrics::register_in(registry);
+  if (!m) {
+    ADD_FAILURE() << m.error().render();
+    return nullptr;
+  }
+  return std::make_shared<metrics::controller_metrics>(*m);
+}
+
+/// Stops each actor and waits (5 s at most) until it is down.
+void stop_all(caf::scoped_actor& self, std::initializer_list<caf::actor> actors) {
+  for (const caf::actor& a : actors) {
+    self->monitor(a);
+    self->send_exit(a, caf::exit_reason::user_shutdown);
+    self->receive([](caf::down_msg&) {}, caf::after(5s) >> [] { ADD_FAILURE() << "actor did not stop"; });
+  }
+}
+
 k8s::json configmap(const std::string& name) {
   return {{"apiVersion", "v1"},
           {"kind", "ConfigMap"},
@@ -57,20 +93,11 @@ TEST(KubeMetrics, RequestsAreCountedByVerbAndCodeOverRealHttp) {
   apiserver::api_server_config sc;
   auto server = apiserver::api_server::start(sc);
   ASSERT_TRUE(server) << server.error().render();
-  k8s::transport_config tc;
-  tc.scheme = "http";
-  tc.host = "127.0.0.1";
-  tc.port = (*server)->port();
-  tc.response_header_timeout = 5s;
-  tc.total_timeout = 10s;
-  auto client = k8s::http_client::make(tc);
-  ASSERT_TRUE(client) << client.error().render();
-  std::shared_ptr<k8s::http_client> http{std::move(*client)};
-
+  auto http = client_for((*server)->port());
+  ASSERT_TRUE(http);
   metrics::registry registry;
-  auto m = metrics::controller_metrics::register_in(registry);
-  ASSERT_TRUE(m) << m.error().render();
-  auto shared = std::make_shared<metrics::controller_metrics>(*m);
+  auto shared = metrics_in(registry);
+  ASSERT_TRUE(shared);
   caf::actor_system_config cfg;
   caf::actor_system sys{init(cfg)};
   {
@@ -112,16 +139,10 @@ TEST(KubeMetrics, RequestsAreCountedByVerbAndCodeOverRealHttp) {
     EXPECT_NE(text.find("kelos_kube_watch_restarts_total{resource=\"configmaps\"} 0"), std::string::npos) << text;
     EXPECT_NE(text.find("kelos_kube_requests_total{code=\"201\",verb=\"create\"} 1"), std::string::npos) << text;
 
-    for (const caf::actor& a : {caf::actor_cast<caf::actor>(kube), sub}) {
-      self->monitor(a);
-      self->send_exit(a, caf::exit_reason::user_shutdown);
-      self->receive([](caf::down_msg&) {}, caf::after(5s) >> [] { ADD_FAILURE() << "actor did not stop"; });
-    }
+    stop_all(self, {caf::actor_cast<caf::actor>(kube), sub});
   }
   http.reset();
 }
-
-} // namespace
 
 TEST(KubeMetrics, AWatchThatCannotResumeCountsAnExpiredRelist) {
   // A replay window of one event: while the ConfigMap watch is idle, three Secret writes move
@@ -131,20 +152,11 @@ TEST(KubeMetrics, AWatchThatCannotResumeCountsAnExpiredRelist) {
   sc.event_log_size = 1;
   auto server = apiserver::api_server::start(sc);
   ASSERT_TRUE(server) << server.error().render();
-  k8s::transport_config tc;
-  tc.scheme = "http";
-  tc.host = "127.0.0.1";
-  tc.port = (*server)->port();
-  tc.response_header_timeout = 5s;
-  tc.total_timeout = 10s;
-  auto client = k8s::http_client::make(tc);
-  ASSERT_TRUE(client) << client.error().render();
-  std::shared_ptr<k8s::http_client> http{std::move(*client)};
-
+  auto http = client_for((*server)->port());
+  ASSERT_TRUE(http);
   metrics::registry registry;
-  auto m = metrics::controller_metrics::register_in(registry);
-  ASSERT_TRUE(m) << m.error().render();
-  auto shared = std::make_shared<metrics::controller_metrics>(*m);
+  auto shared = metrics_in(registry);
+  ASSERT_TRUE(shared);
   caf::actor_system_config cfg;
   caf::actor_system sys{init(cfg)};
   {
@@ -183,11 +195,9 @@ TEST(KubeMetrics, AWatchThatCannotResumeCountsAnExpiredRelist) {
     EXPECT_NE(text.find("kelos_kube_relists_total{cause=\"expired\",resource=\"configmaps\"} "), std::string::npos)
       << text;
 
-    for (const caf::actor& a : {caf::actor_cast<caf::actor>(kube), sub}) {
-      self->monitor(a);
-      self->send_exit(a, caf::exit_reason::user_shutdown);
-      self->receive([](caf::down_msg&) {}, caf::after(5s) >> [] { ADD_FAILURE() << "actor did not stop"; });
-    }
+    stop_all(self, {caf::actor_cast<caf::actor>(kube), sub});
   }
   http.reset();
 }
+
+} // namespace
