@@ -23,6 +23,9 @@ namespace kelos::k8s::detail {
 
 namespace net = boost::asio;
 
+/// Capacity of a connection's read buffer: one recvmsg takes up to this many bytes.
+inline constexpr std::size_t read_buffer_bytes = 16 * 1024;
+
 /// Connect, exchange and cancel for a stream whose lowest layer is `beast::tcp_stream`.
 /// Subclasses add the TLS handshake by overriding `handshake`.
 template <class Stream>
@@ -32,7 +35,12 @@ public:
   basic_connection(net::io_context& ioc, const transport_config& cfg, StreamArgs&&... args)
     : stream_(net::make_strand(ioc), std::forward<StreamArgs>(args)...), resolver_(stream_.get_executor()),
       host_(cfg.host), port_(std::to_string(cfg.port)), endpoint_(host_port(cfg.host, cfg.port)),
-      connect_timeout_(cfg.connect_timeout) {}
+      connect_timeout_(cfg.connect_timeout) {
+    // Beast reads max(512, capacity - size) bytes at a time. Bodies pass through this buffer
+    // into the exchange's own chunk, so it never grows by itself: without the reserve every
+    // response and watch event took one recvmsg per 512 bytes (31 per Task in the controller).
+    buffer_.reserve(read_buffer_bytes);
+  }
 
   void async_open(clock::time_point deadline, std::function<void(kelos::error)> done) override {
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this(), deadline, done = std::move(done)]() mutable {
