@@ -35,6 +35,10 @@ using kube_actor = caf::typed_actor<
   // Executes one request and replies with the raw response whatever its status (pod
   // logs, non-JSON bodies). Errors only for transport failures.
   caf::replies_to<atom::call_raw, k8s::http_request>::with<k8s::http_response>,
+  // As `call` (same errors, same retries), but replies with the body of the 2xx answer as
+  // text: parsing costs more than the request for a reply nobody reads (Events) or reads
+  // only in a rare case (a created Job, until the cache has it).
+  caf::replies_to<atom::call_text, k8s::http_request>::with<std::string>,
   // Subscribes an actor to a kind. Starts the shared list+watch for the spec when it is
   // the first subscriber; a later subscriber immediately gets `apply` for every cached
   // object and `synced` if the cache is synced. Replies once the subscription is recorded.

@@ -68,7 +68,7 @@ struct pending_call {
   http_request request;
   /// monostate: an internal call (watch lists) answered to the actor itself.
   std::variant<std::monostate, caf::typed_response_promise<json_doc>,
-               caf::typed_response_promise<http_response>>
+               caf::typed_response_promise<http_response>, caf::typed_response_promise<std::string>>
     promise;
   int attempt = 1;
   /// Made at the first failure: a backoff carries a 2.5 KB random engine, and most calls
@@ -585,18 +585,30 @@ void on_call_reply_inner(kube_pointer self, transport_reply& reply) {
       raw->deliver(to_caf_error(reply.error));
     return;
   }
+  auto fail = [](auto& rp, const kelos::error& err) { rp.deliver(to_caf_error(err)); };
+  auto error_of = [&](const http_response& resp) {
+    auto err = k8s::error_from_response(resp.status, resp.body, describe(done.request));
+    if (err.code == errc::forbidden)
+      logging::warn({"kube", ""}, "{} (check RBAC)", err.render());
+    return err;
+  };
+  if (auto* text = std::get_if<caf::typed_response_promise<std::string>>(&done.promise)) {
+    if (!reply.response)
+      fail(*text, kelos::error{reply.error.code, describe(done.request) + ": " + reply.error.message});
+    else if (reply.response->status < 200 || reply.response->status >= 300)
+      fail(*text, error_of(*reply.response));
+    else
+      text->deliver(std::move(reply.response->body));
+    return;
+  }
   auto& rp = std::get<caf::typed_response_promise<json_doc>>(done.promise);
   if (!reply.response) {
-    rp.deliver(to_caf_error(
-      kelos::error{reply.error.code, describe(done.request) + ": " + reply.error.message}));
+    fail(rp, kelos::error{reply.error.code, describe(done.request) + ": " + reply.error.message});
     return;
   }
   auto& resp = *reply.response;
   if (resp.status < 200 || resp.status >= 300) {
-    auto err = k8s::error_from_response(resp.status, resp.body, describe(done.request));
-    if (err.code == errc::forbidden)
-      logging::warn({"kube", ""}, "{} (check RBAC)", err.render());
-    rp.deliver(to_caf_error(err));
+    fail(rp, error_of(resp));
     return;
   }
   if (resp.body.empty()) {
@@ -645,6 +657,11 @@ caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport,
     },
     [self](atom::call_raw, http_request& req) -> caf::result<http_response> {
       auto rp = self->make_response_promise<http_response>();
+      start_call(self, std::move(req), rp);
+      return rp;
+    },
+    [self](atom::call_text, http_request& req) -> caf::result<std::string> {
+      auto rp = self->make_response_promise<std::string>();
       start_call(self, std::move(req), rp);
       return rp;
     },

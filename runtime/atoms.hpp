@@ -11,6 +11,9 @@ namespace kelos::atom {
 using call = caf::atom_constant<caf::atom("call")>;
 /// Execute one request and return the raw response (logs, non-JSON bodies).
 using call_raw = caf::atom_constant<caf::atom("call_raw")>;
+/// Execute one request and return the body of a 2xx answer unparsed (replies the caller
+/// discards or reads only later).
+using call_text = caf::atom_constant<caf::atom("call_text")>;
 /// Subscribe to changes of a kind.
 using subscribe = caf::atom_constant<caf::atom("subscribe")>;
 /// Stop a subscription.

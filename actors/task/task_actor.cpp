@@ -3,6 +3,7 @@
 #include "actors/task/github_token.hpp"
 #include "actors/task/task_effects.hpp"
 #include "actors/task/wait_reason.hpp"
+#include "k8s/client/field_filter.hpp"
 #include "k8s/client/request.hpp"
 #include "runtime/caf_error.hpp"
 #include "runtime/log.hpp"
@@ -49,7 +50,9 @@ struct task_state {
   std::string pod_name;
   /// Objects returned by our own writes: used while the cache still holds an older version.
   json written_task;
-  json created_job;
+  /// The Job as our create (or a read after AlreadyExists) returned it, unparsed: most
+  /// passes find it in the cache and never need it.
+  std::string created_job;
   std::chrono::steady_clock::time_point created_job_at;
   int failures = 0;
   /// The one pending timer (requeue_after): its due time and generation. A newer, earlier
@@ -182,7 +185,7 @@ std::string finalizer_patch(const json& task_json, bool present) {
 void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t i);
 
 /// A Job we created or found, used while the cache does not show it yet.
-void remember_job(self_ptr self, json job) {
+void remember_job(self_ptr self, std::string job) {
   self->state.created_job = std::move(job);
   self->state.created_job_at = std::chrono::steady_clock::now();
 }
@@ -244,12 +247,13 @@ void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t 
         next();
       } else if constexpr (std::is_same_v<T, create_job>) {
         const auto& jobs = resource_of("batch/v1", "Job");
-        self->request(st.kube, caf::infinite, atom::call::value, k8s::create_request(jobs, ns, step.job))
+        auto job_name = k8s::get_string(step.job["metadata"], "name");
+        self->request(st.kube, caf::infinite, atom::call_text::value, k8s::create_request(jobs, ns, step.job))
           .then(
-            [=](json_doc& reply) {
+            [=](std::string& reply) {
               logging::info({"task", to_string(self->state.id)}, "created Job {}",
-                            k8s::get_string(reply.value["metadata"], "name"));
-              remember_job(self, std::move(reply.value));
+                            job_name);
+              remember_job(self, std::move(reply));
               run_plan(self, snap, p, i + 1);
             },
             [=](caf::error& err) {
@@ -260,10 +264,10 @@ void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t 
               // A Job of that name exists. It may carry no kelos.dev/task label and so never
               // reach the cache: read it once, remember it, and decide again (ours: carry on;
               // someone else's: JobConflict) instead of retrying the create forever.
-              self->request(self->state.kube, caf::infinite, atom::call::value, k8s::get_request(jobs, ns, name))
+              self->request(self->state.kube, caf::infinite, atom::call_text::value, k8s::get_request(jobs, ns, name))
                 .then(
-                  [=](json_doc& existing) {
-                    remember_job(self, std::move(existing.value));
+                  [=](std::string& existing) {
+                    remember_job(self, std::move(existing));
                     self->state.dirty = true;
                     finish(self, std::nullopt, metrics::reconcile_result::requeue);
                   },
@@ -424,12 +428,15 @@ void reconcile(self_ptr self) {
     snap->obs.now = st.ctx->now ? st.ctx->now() : k8s::now();
     get_cached(self, jobs_spec(*st.ctx), k8s::object_ref{"Job", st.id.namespace_, st.id.name}, [=](json job) {
       auto& st = self->state;
-      bool recently_created = !st.created_job.is_null() &&
+      bool recently_created = !st.created_job.empty() &&
                               std::chrono::steady_clock::now() - st.created_job_at < std::chrono::seconds{30};
-      if (job.is_null() && recently_created && !snap->task.meta.is_deleting())
-        job = st.created_job; // created by us, not yet in the cache
-      else if (!job.is_null())
-        st.created_job = nullptr;
+      if (job.is_null() && recently_created && !snap->task.meta.is_deleting()) {
+        // Created by us, not yet in the cache.
+        if (auto parsed = k8s::parse_whole(st.created_job); parsed && parsed->is_object())
+          job = std::move(*parsed);
+      } else if (!job.is_null()) {
+        st.created_job.clear();
+      }
       if (!job.is_null())
         snap->obs.job = k8s::parse_job(job);
       std::string pod = !st.pod_name.empty() ? st.pod_name : snap->task.status.pod_name;

@@ -39,12 +39,12 @@ void post_event(caf::event_based_actor* self, const kube_actor& kube, const cont
     auto req = k8s::patch_request(*events, ns, patch->name, k8s::patch_type::merge,
                                   k8s::event_patch_body(patch->count, now).dump());
     if (req) {
-      self->request(kube, caf::infinite, atom::call::value, std::move(*req)).then([](json_doc&) {}, on_error);
+      self->request(kube, caf::infinite, atom::call_text::value, std::move(*req)).then([](std::string&) {}, on_error);
       return;
     }
   }
-  self->request(kube, caf::infinite, atom::call::value, k8s::create_request(*events, ns, event))
-    .then([](json_doc&) {}, on_error);
+  self->request(kube, caf::infinite, atom::call_text::value, k8s::create_request(*events, ns, event))
+    .then([](std::string&) {}, on_error);
 }
 
 void record_reconcile_error(const controller_context& ctx) {

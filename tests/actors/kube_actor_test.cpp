@@ -109,6 +109,38 @@ TEST_F(KubeActorTest, CallTurnsStatusBodiesIntoErrorsWithTheServerMessage) {
                 });
 }
 
+TEST_F(KubeActorTest, CallTextRepliesWithTheBodyUnparsed) {
+  self->send(kube, atom::call_text::value, get_task("a"));
+  run();
+  ASSERT_EQ(transport->unanswered(), 1u);
+  const auto body = task_json("a", "7");
+  transport->answer(200, body);
+  run();
+  self->receive([&](const std::string& text) { EXPECT_EQ(text, body); },
+                [](caf::error& e) { FAIL() << caf::to_string(e); });
+}
+
+TEST_F(KubeActorTest, CallTextRetriesAndFailsAsCallDoes) {
+  self->send(kube, atom::call_text::value, get_task("a"));
+  run();
+  transport->answer(503, "overloaded");
+  run();
+  EXPECT_EQ(transport->unanswered(), 0u) << "the retry waits for its backoff";
+  advance(15s);
+  ASSERT_EQ(transport->unanswered(), 1u);
+  transport->answer(409, R"({"kind":"Status","apiVersion":"v1","status":"Failure","reason":"AlreadyExists",
+    "message":"tasks.kelos.dev \"a\" already exists","code":409})");
+  run();
+  self->receive([](const std::string&) { FAIL() << "expected already_exists"; },
+                [](caf::error& e) {
+                  auto err = from_caf_error(e);
+                  EXPECT_EQ(err.code, errc::already_exists);
+                  EXPECT_EQ(err.message, "GET /apis/kelos.dev/v1alpha1/namespaces/default/tasks/a: "
+                                         "tasks.kelos.dev \"a\" already exists");
+                });
+  EXPECT_EQ(transport->sends.size(), 2u);
+}
+
 TEST_F(KubeActorTest, IdempotentCallsAreRetriedAfterBackoff) {
   self->send(kube, atom::call::value, get_task("a"));
   run();

@@ -50,6 +50,14 @@ caf::behavior fake_kube(caf::event_based_actor* self, std::shared_ptr<fake_kube_
         return to_caf_error(m->error);
       return json_doc{m->reply};
     },
+    [s](atom::call_text, const k8s::http_request& req) -> caf::result<std::string> {
+      auto m = match(*s, req);
+      if (!m)
+        return to_caf_error(make_error(errc::logic_error, "unexpected call " + req.method + " " + req.path));
+      if (m->error)
+        return to_caf_error(m->error);
+      return m->reply.is_null() ? std::string{} : m->reply.dump();
+    },
     [s](atom::call_raw, const k8s::http_request& req) -> caf::result<k8s::http_response> {
       auto m = match(*s, req);
       if (!m)
