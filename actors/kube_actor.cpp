@@ -148,8 +148,28 @@ using kube_pointer = caf::stateful_actor<kube_state>*;
 void close_stream(struct watch_entry& w);
 
 kube_state::~kube_state() {
-  for (auto& [spec, w] : watches)
+  for (auto& [spec, w] : watches) {
     close_stream(w);
+    if (cfg.cache_view)
+      cfg.cache_view->withdraw(spec);
+  }
+}
+
+/// Applies one event to a watch cache, holding the view's lock when the caches are
+/// published; the projection runs under it too.
+bool apply_to_cache(kube_state& st, watch_entry& w, k8s::store_event ev) {
+  std::unique_lock<std::shared_mutex> guard;
+  if (st.cfg.cache_view)
+    guard = st.cfg.cache_view->lock_for_update();
+  return w.cache.apply_event(std::move(ev));
+}
+
+/// Ends a watch: closes its stream, withdraws its cache from the view and forgets it.
+std::map<watch_spec, watch_entry>::iterator drop_watch(kube_state& st, std::map<watch_spec, watch_entry>::iterator it) {
+  close_stream(it->second);
+  if (st.cfg.cache_view)
+    st.cfg.cache_view->withdraw(it->first);
+  return st.watches.erase(it);
 }
 
 void transmit(kube_pointer self, uint64_t id) {
@@ -260,13 +280,13 @@ void apply_events(kube_pointer self, const watch_spec& spec, watch_entry& w,
         w.cache.for_each([&](const k8s::store_key& key, const k8s::compact_object& obj) {
           w.before_relist.emplace(key, obj.resource_version);
         });
-        w.cache.apply_event(std::move(ev));
+        apply_to_cache(self->state, w, std::move(ev));
         break;
       case kind::init_apply:
-        w.cache.apply_event(std::move(ev));
+        apply_to_cache(self->state, w, std::move(ev));
         break;
       case kind::init_done: {
-        w.cache.apply_event(std::move(ev));
+        apply_to_cache(self->state, w, std::move(ev));
         auto before = std::move(w.before_relist);
         w.before_relist.clear();
         w.cache.for_each([&](const k8s::store_key& key, const k8s::compact_object& obj) {
@@ -287,7 +307,7 @@ void apply_events(kube_pointer self, const watch_spec& spec, watch_entry& w,
       case kind::remove: {
         auto key = k8s::key_of(ev.object);
         bool removed = ev.kind == kind::remove;
-        if (w.cache.apply_event(std::move(ev)))
+        if (apply_to_cache(self->state, w, std::move(ev)))
           notify(self, w, spec, removed, key);
         break;
       }
@@ -642,8 +662,7 @@ caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport,
                                 [&](const caf::actor& a) { return a.address() == dm.source; }),
                  subs.end());
       if (subs.empty()) {
-        close_stream(it->second);
-        it = self->state.watches.erase(it);
+        it = drop_watch(self->state, it);
       } else {
         ++it;
       }
@@ -683,6 +702,8 @@ caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport,
             return k8s::compact_object::encode(f(spec, std::move(j)));
           };
         it = st.watches.try_emplace(spec, *res, std::move(wcfg), std::move(project)).first;
+        if (st.cfg.cache_view)
+          st.cfg.cache_view->publish(spec, &it->second.cache);
         it->second.subscribers.push_back(sub);
         self->monitor(sub);
         if (auto& m = st.cfg.metrics) {
@@ -714,8 +735,7 @@ caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport,
       auto& subs = it->second.subscribers;
       subs.erase(std::remove(subs.begin(), subs.end(), sub), subs.end());
       if (subs.empty()) {
-        close_stream(it->second);
-        self->state.watches.erase(it);
+        drop_watch(self->state, it);
         logging::debug({"kube", spec.to_string()}, "stopped watch");
       }
     },

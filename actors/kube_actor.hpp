@@ -14,6 +14,7 @@
 // watch lists included, passes one client-side token bucket.
 
 #include "actors/actors.hpp"
+#include "actors/kube_cache_view.hpp"
 #include "actors/kube_transport.hpp"
 #include "k8s/client/retry_policy.hpp"
 #include "k8s/client/watch_state.hpp"
@@ -46,6 +47,9 @@ struct kube_config {
   /// Request, watch-restart and relist metrics (`kelos_kube_*`); null records nothing.
   /// Every attempt counts (a retried request counts once per attempt, as in client-go).
   std::shared_ptr<const metrics::controller_metrics> metrics;
+  /// When set, every watch cache is published here for direct reads by other actors of the
+  /// process (`kube_cache_view`); `atom::get` keeps working either way.
+  std::shared_ptr<kube_cache_view> cache_view;
 };
 
 /// Checks the settings; errors name the field.

@@ -87,9 +87,11 @@ running_controller start_controller(caf::actor_system& sys, std::shared_ptr<k8s:
   kc.qps = opts.qps;
   kc.burst = opts.burst;
   kc.projection = task::project_cached;
+  kc.cache_view = std::make_shared<kube_cache_view>();
   auto kube = spawn_kube(sys, make_http_transport(http), kc);
 
   auto ctx = std::make_shared<task::controller_context>();
+  ctx->caches = kc.cache_view;
   ctx->reconcile.images = opts.images;
   ctx->watch_namespace = opts.watch_namespace;
   ctx->metrics = std::move(task_metrics);

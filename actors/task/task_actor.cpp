@@ -371,8 +371,15 @@ void decide_and_act(self_ptr self, snapshot_ptr snap) {
   run_plan(self, snap, std::make_shared<plan>(std::move(std::get<plan>(d))), 0);
 }
 
-/// Reads one object from a cache, then continues with `k(json)`.
+/// Reads one object from a cache, then continues with `k(json)`: at once from the
+/// published caches, else through the KUBE actor.
 void get_cached(self_ptr self, watch_spec spec, k8s::object_ref ref, std::function<void(json)> k) {
+  if (const auto& caches = self->state.ctx->caches) {
+    if (auto obj = caches->get(spec, ref)) {
+      k(std::move(*obj));
+      return;
+    }
+  }
   self->request(self->state.kube, caf::infinite, atom::get::value, std::move(spec), std::move(ref))
     .then([=](json_doc& doc) { k(std::move(doc.value)); },
           [=](caf::error& err) { write_failed(self, "reading the cache", err); });

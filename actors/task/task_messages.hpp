@@ -19,6 +19,7 @@
 //   referenced object is applied.
 
 #include "actors/actors.hpp"
+#include "actors/kube_cache_view.hpp"
 #include "actors/task/reconcile_slots.hpp"
 #include "actors/task/branch_queue.hpp"
 #include "actors/task/reconcile.hpp"
@@ -92,6 +93,9 @@ struct controller_context {
   std::string github_ca_pem;
   /// How many Tasks reconcile at once (FIFO admission, see reconcile_slots.hpp).
   std::shared_ptr<reconcile_slots> slots = std::make_shared<reconcile_slots>(64);
+  /// The KUBE actor's caches for direct reads (`kube_config::cache_view`); null: Task
+  /// actors read them with `atom::get`.
+  std::shared_ptr<const kube_cache_view> caches;
   /// Backoff of failed (non-conflict) writes: first and maximum delay.
   std::chrono::milliseconds retry_base{500};
   std::chrono::milliseconds retry_max{std::chrono::seconds{60}};

@@ -366,6 +366,50 @@ TEST_F(KubeActorTest, SubscribersShareOneWatchAndLateOnesGetTheCache) {
   EXPECT_TRUE(transport->last_stream().cancelled) << "the watch stops with its last subscriber";
 }
 
+TEST_F(KubeActorTest, PublishedCachesAreReadDirectlyUntilTheirWatchEnds) {
+  auto view = std::make_shared<kube_cache_view>();
+  auto published_transport = std::make_shared<test::scripted_transport>();
+  kube_config published_cfg = cfg;
+  published_cfg.cache_view = view;
+  auto published = spawn_kube(sys, published_transport, published_cfg);
+  const k8s::object_ref a{"Task", "default", "a"};
+  EXPECT_FALSE(view->get(tasks, a)) << "nothing published before a subscription";
+  auto log = std::make_shared<std::vector<std::string>>();
+  auto sub = spawn(recorder, log);
+  self->send(published, atom::subscribe::value, tasks, sub);
+  run();
+  self->receive([](atom::ok) {}, [](caf::error& e) { FAIL() << caf::to_string(e); });
+  published_transport->answer(200, list_json({{"a", "5"}}, "10"));
+  run();
+  auto listed = view->get(tasks, a);
+  ASSERT_TRUE(listed);
+  EXPECT_EQ((*listed)["metadata"]["resourceVersion"], "5");
+  auto missing = view->get(tasks, k8s::object_ref{"Task", "default", "zz"});
+  ASSERT_TRUE(missing) << "a published cache answers for objects it does not hold";
+  EXPECT_TRUE(missing->is_null());
+  auto& watch = published_transport->last_stream();
+  watch.callbacks.on_response_head(200, {});
+  watch.callbacks.on_data(event_line("MODIFIED", "a", "12"));
+  run();
+  ASSERT_EQ(log->back(), "apply a");
+  EXPECT_EQ((*view->get(tasks, a))["metadata"]["resourceVersion"], "12") << "the change is visible by the notification";
+  EXPECT_FALSE(view->get(watch_spec{"batch/v1", "Job", "", ""}, k8s::object_ref{"Job", "default", "a"}))
+    << "an unwatched spec has no published cache";
+  self->send(published, atom::unsubscribe::value, tasks, sub);
+  run();
+  EXPECT_FALSE(view->get(tasks, a)) << "withdrawn with the watch";
+  // Subscribing again publishes again; the actor's exit withdraws it.
+  self->send(published, atom::subscribe::value, tasks, sub);
+  run();
+  self->receive([](atom::ok) {}, [](caf::error& e) { FAIL() << caf::to_string(e); });
+  published_transport->answer(200, list_json({{"a", "20"}}, "20"));
+  run();
+  ASSERT_TRUE(view->get(tasks, a));
+  self->send_exit(published, caf::exit_reason::user_shutdown);
+  run();
+  EXPECT_FALSE(view->get(tasks, a)) << "withdrawn when the KUBE actor ends";
+}
+
 TEST_F(KubeActorTest, WatchErrorsBackOffBeforeRetrying) {
   auto log = std::make_shared<std::vector<std::string>>();
   auto sub = spawn(recorder, log);

@@ -136,6 +136,7 @@ bool controller_harness::start_controller() {
   kc.watch.backoff.initial = std::chrono::milliseconds{100};
   kc.watch.backoff.max = std::chrono::milliseconds{500};
   kc.projection = task::project_cached;
+  kc.cache_view = std::make_shared<kube_cache_view>();
   kube_ = spawn_kube(*sys_, make_http_transport(controller_client_), kc);
   registry_ = std::make_unique<metrics::registry>();
   auto tm = metrics::task_metrics::register_in(*registry_);
@@ -144,6 +145,7 @@ bool controller_harness::start_controller() {
     return false;
   }
   auto ctx = std::make_shared<task::controller_context>();
+  ctx->caches = kc.cache_view;
   ctx->metrics = std::make_shared<metrics::task_metrics>(*tm);
   ctx->dependency_missing_timeout = opts_.dependency_timeout;
   ctx->reconcile.output_retry_window = opts_.output_retry_window;
