@@ -184,6 +184,23 @@ std::string finalizer_patch(const json& task_json, bool present) {
 
 void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t i);
 
+/// The name of the Job in a reply kept as text: checks that the whole reply is a JSON
+/// object with a name, building nothing else.
+kelos::expected<std::string> job_name_in(const std::string& reply) {
+  static const auto name_only = [] {
+    k8s::filter_node f;
+    f.keep("metadata.name");
+    return f;
+  }();
+  auto parsed = k8s::parse_filtered(reply, name_only);
+  if (!parsed)
+    return parsed.error();
+  auto name = parsed->is_object() ? k8s::get_string((*parsed)["metadata"], "name") : std::string{};
+  if (name.empty())
+    return make_error(errc::parse_error, "the reply is not a Job");
+  return name;
+}
+
 /// A Job we created or found, used while the cache does not show it yet.
 void remember_job(self_ptr self, std::string job) {
   self->state.created_job = std::move(job);
@@ -247,12 +264,15 @@ void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t 
         next();
       } else if constexpr (std::is_same_v<T, create_job>) {
         const auto& jobs = resource_of("batch/v1", "Job");
-        auto job_name = k8s::get_string(step.job["metadata"], "name");
         self->request(st.kube, caf::infinite, atom::call_text::value, k8s::create_request(jobs, ns, step.job))
           .then(
             [=](std::string& reply) {
-              logging::info({"task", to_string(self->state.id)}, "created Job {}",
-                            job_name);
+              auto created = job_name_in(reply);
+              if (!created) {
+                write_failed(self, "creating the Job", to_caf_error(created.error()));
+                return;
+              }
+              logging::info({"task", to_string(self->state.id)}, "created Job {}", *created);
               remember_job(self, std::move(reply));
               run_plan(self, snap, p, i + 1);
             },
@@ -267,6 +287,10 @@ void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t 
               self->request(self->state.kube, caf::infinite, atom::call_text::value, k8s::get_request(jobs, ns, name))
                 .then(
                   [=](std::string& existing) {
+                    if (auto checked = job_name_in(existing); !checked) {
+                      write_failed(self, "reading the existing Job", to_caf_error(checked.error()));
+                      return;
+                    }
                     remember_job(self, std::move(existing));
                     self->state.dirty = true;
                     finish(self, std::nullopt, metrics::reconcile_result::requeue);

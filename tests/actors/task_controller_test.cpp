@@ -674,6 +674,24 @@ TEST_F(TaskSupervisorTest, CreatesTheJobAfterAddingTheFinalizer) {
   EXPECT_EQ(body_of(script->calls[5])["reason"], "TaskRunning");
 }
 
+TEST_F(TaskSupervisorTest, AJobCreateAnsweredWithSomethingElseBacksOffInsteadOfLooping) {
+  // Job replies stay text until needed; one that is not a Job is a failed create (with
+  // backoff), not a Job to wait for, which would create again, get 409, and spin.
+  put(tasks(), task_object("t").finalized());
+  script->expect("POST", jobs_path);
+  script->expected.back().raw = k8s::http_response{201, {}, "<html>proxy says hi</html>"};
+  start_supervisor();
+  sync_all();
+  ASSERT_TRUE(script->satisfied()) << trace();
+  run();
+  EXPECT_EQ(script->calls.size(), 1u) << "nothing more before the backoff: " << trace();
+  expect_job_creation("t", task_object("t").finalized().version(2).in_phase("Pending").with_job("t"));
+  pass(std::chrono::seconds{1});
+  ASSERT_TRUE(script->satisfied()) << trace();
+  EXPECT_EQ(script->calls.size(), 4u) << trace();
+  EXPECT_TRUE(script->unexpected.empty()) << trace();
+}
+
 TEST_F(TaskSupervisorTest, DeletionDeletesTheJobThenRemovesTheFinalizer) {
   put(tasks(), task_object("t").finalized().deleting().in_phase("Running").with_job("t"));
   script->expect("DELETE", jobs_path + "/t").expect("PATCH", tasks_path + "t", task_object("t").deleting().version(2));

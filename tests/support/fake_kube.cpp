@@ -56,6 +56,8 @@ caf::behavior fake_kube(caf::event_based_actor* self, std::shared_ptr<fake_kube_
         return to_caf_error(make_error(errc::logic_error, "unexpected call " + req.method + " " + req.path));
       if (m->error)
         return to_caf_error(m->error);
+      if (m->raw)
+        return m->raw->body;
       return m->reply.is_null() ? std::string{} : m->reply.dump();
     },
     [s](atom::call_raw, const k8s::http_request& req) -> caf::result<k8s::http_response> {

@@ -32,7 +32,7 @@ struct expected_call {
   k8s::json reply = nullptr;
   /// Error reply instead (code none = success).
   kelos::error error;
-  /// Raw reply for call_raw.
+  /// Raw reply for call_raw; its body is the reply of call_text.
   std::optional<k8s::http_response> raw;
 };
 
