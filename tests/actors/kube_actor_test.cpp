@@ -63,6 +63,16 @@ protected:
                              {}, {}, {}, false, true};
   }
 
+  /// Answers the one request on the wire with 503 and lets its backoff pass: the retry is
+  /// then on the wire.
+  void answer_503_and_await_the_retry() {
+    transport->answer(503, "overloaded");
+    run();
+    EXPECT_EQ(transport->unanswered(), 0u) << "the retry waits for its backoff";
+    advance(15s);
+    ASSERT_EQ(transport->unanswered(), 1u);
+  }
+
   /// Answers the `n` requests `t` has on the wire with 200, takes the `n` replies, and stops
   /// `kube`: the end of every test that spawns a KUBE actor of its own.
   void answer_all_and_stop(test::scripted_transport& t, const kube_actor& k, int n) {
@@ -123,11 +133,7 @@ TEST_F(KubeActorTest, CallTextRepliesWithTheBodyUnparsed) {
 TEST_F(KubeActorTest, CallTextRetriesAndFailsAsCallDoes) {
   self->send(kube, atom::call_text::value, get_task("a"));
   run();
-  transport->answer(503, "overloaded");
-  run();
-  EXPECT_EQ(transport->unanswered(), 0u) << "the retry waits for its backoff";
-  advance(15s);
-  ASSERT_EQ(transport->unanswered(), 1u);
+  ASSERT_NO_FATAL_FAILURE(answer_503_and_await_the_retry());
   transport->answer(409, R"({"kind":"Status","apiVersion":"v1","status":"Failure","reason":"AlreadyExists",
     "message":"tasks.kelos.dev \"a\" already exists","code":409})");
   run();
@@ -144,11 +150,7 @@ TEST_F(KubeActorTest, CallTextRetriesAndFailsAsCallDoes) {
 TEST_F(KubeActorTest, IdempotentCallsAreRetriedAfterBackoff) {
   self->send(kube, atom::call::value, get_task("a"));
   run();
-  transport->answer(503, "overloaded");
-  run();
-  EXPECT_EQ(transport->unanswered(), 0u) << "the retry waits for its backoff";
-  advance(15s);
-  ASSERT_EQ(transport->unanswered(), 1u);
+  ASSERT_NO_FATAL_FAILURE(answer_503_and_await_the_retry());
   transport->fail(errc::connection_failed, "connect 127.0.0.1:1: Connection refused");
   run();
   advance(15s);

@@ -36,6 +36,17 @@ const expected_call* match(fake_kube_script& s, const k8s::http_request& req) {
   return nullptr;
 }
 
+/// The expectation a call matched, or what to answer instead: an error for a call the
+/// script did not expect, or the scripted error.
+kelos::expected<const expected_call*> scripted(fake_kube_script& s, const k8s::http_request& req) {
+  auto m = match(s, req);
+  if (!m)
+    return make_error(errc::logic_error, "unexpected call " + req.method + " " + req.path);
+  if (m->error)
+    return m->error;
+  return m;
+}
+
 caf::behavior fake_kube(caf::event_based_actor* self, std::shared_ptr<fake_kube_script> s) {
   auto notify = [self, s](const watch_spec& spec, auto atom_value, const k8s::json& obj) {
     for (auto& sub : s->subscribers[spec])
@@ -43,32 +54,26 @@ caf::behavior fake_kube(caf::event_based_actor* self, std::shared_ptr<fake_kube_
   };
   return {
     [s](atom::call, const k8s::http_request& req) -> caf::result<json_doc> {
-      auto m = match(*s, req);
+      auto m = scripted(*s, req);
       if (!m)
-        return to_caf_error(make_error(errc::logic_error, "unexpected call " + req.method + " " + req.path));
-      if (m->error)
-        return to_caf_error(m->error);
-      return json_doc{m->reply};
+        return to_caf_error(m.error());
+      return json_doc{(*m)->reply};
     },
     [s](atom::call_text, const k8s::http_request& req) -> caf::result<std::string> {
-      auto m = match(*s, req);
+      auto m = scripted(*s, req);
       if (!m)
-        return to_caf_error(make_error(errc::logic_error, "unexpected call " + req.method + " " + req.path));
-      if (m->error)
-        return to_caf_error(m->error);
-      if (m->raw)
-        return m->raw->body;
-      return m->reply.is_null() ? std::string{} : m->reply.dump();
+        return to_caf_error(m.error());
+      if ((*m)->raw)
+        return (*m)->raw->body;
+      return (*m)->reply.is_null() ? std::string{} : (*m)->reply.dump();
     },
     [s](atom::call_raw, const k8s::http_request& req) -> caf::result<k8s::http_response> {
-      auto m = match(*s, req);
+      auto m = scripted(*s, req);
       if (!m)
-        return to_caf_error(make_error(errc::logic_error, "unexpected call " + req.method + " " + req.path));
-      if (m->error)
-        return to_caf_error(m->error);
-      if (m->raw)
-        return *m->raw;
-      return k8s::http_response{200, {}, m->reply.dump()};
+        return to_caf_error(m.error());
+      if ((*m)->raw)
+        return *(*m)->raw;
+      return k8s::http_response{200, {}, (*m)->reply.dump()};
     },
     [self, s](atom::subscribe, const watch_spec& spec, const caf::actor& sub) {
       s->subscribers[spec].push_back(sub);
