@@ -82,6 +82,32 @@ void stop_all(caf::scoped_actor& self, std::initializer_list<caf::actor> actors)
   }
 }
 
+/// What each test starts before its KUBE actor: the embedded API server, a client of it,
+/// the controller metrics in a registry, and an actor system. `ok` is false (after a test
+/// failure) when a part could not be made.
+struct metrics_world {
+  explicit metrics_world(apiserver::api_server_config sc) {
+    auto started = apiserver::api_server::start(std::move(sc));
+    if (!started) {
+      ADD_FAILURE() << started.error().render();
+      return;
+    }
+    server = std::move(*started);
+    http = client_for(server->port());
+    shared = metrics_in(registry);
+  }
+  ~metrics_world() { http.reset(); } // before the server it talks to
+
+  bool ok() const { return server && http && shared; }
+
+  std::unique_ptr<apiserver::api_server> server;
+  std::shared_ptr<k8s::http_client> http;
+  metrics::registry registry;
+  std::shared_ptr<metrics::controller_metrics> shared;
+  caf::actor_system_config cfg;
+  caf::actor_system sys{init(cfg)};
+};
+
 k8s::json configmap(const std::string& name) {
   return {{"apiVersion", "v1"},
           {"kind", "ConfigMap"},
@@ -90,16 +116,9 @@ k8s::json configmap(const std::string& name) {
 }
 
 TEST(KubeMetrics, RequestsAreCountedByVerbAndCodeOverRealHttp) {
-  apiserver::api_server_config sc;
-  auto server = apiserver::api_server::start(sc);
-  ASSERT_TRUE(server) << server.error().render();
-  auto http = client_for((*server)->port());
-  ASSERT_TRUE(http);
-  metrics::registry registry;
-  auto shared = metrics_in(registry);
-  ASSERT_TRUE(shared);
-  caf::actor_system_config cfg;
-  caf::actor_system sys{init(cfg)};
+  metrics_world w{apiserver::api_server_config{}};
+  ASSERT_TRUE(w.ok());
+  auto& [server, http, registry, shared, cfg, sys] = w;
   {
     caf::scoped_actor self{sys};
     kube_config kc;
@@ -141,7 +160,6 @@ TEST(KubeMetrics, RequestsAreCountedByVerbAndCodeOverRealHttp) {
 
     stop_all(self, {caf::actor_cast<caf::actor>(kube), sub});
   }
-  http.reset();
 }
 
 TEST(KubeMetrics, AWatchThatCannotResumeCountsAnExpiredRelist) {
@@ -150,15 +168,9 @@ TEST(KubeMetrics, AWatchThatCannotResumeCountsAnExpiredRelist) {
   // the server answers 410 and the KUBE actor lists again.
   apiserver::api_server_config sc;
   sc.event_log_size = 1;
-  auto server = apiserver::api_server::start(sc);
-  ASSERT_TRUE(server) << server.error().render();
-  auto http = client_for((*server)->port());
-  ASSERT_TRUE(http);
-  metrics::registry registry;
-  auto shared = metrics_in(registry);
-  ASSERT_TRUE(shared);
-  caf::actor_system_config cfg;
-  caf::actor_system sys{init(cfg)};
+  metrics_world w{sc};
+  ASSERT_TRUE(w.ok());
+  auto& [server, http, registry, shared, cfg, sys] = w;
   {
     caf::scoped_actor self{sys};
     kube_config kc;
@@ -197,7 +209,6 @@ TEST(KubeMetrics, AWatchThatCannotResumeCountsAnExpiredRelist) {
 
     stop_all(self, {caf::actor_cast<caf::actor>(kube), sub});
   }
-  http.reset();
 }
 
 } // namespace
