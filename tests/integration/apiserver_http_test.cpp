@@ -2,6 +2,7 @@
 // chunked watch streams, graceful stop with the terminating chunk, body limit, TLS.
 
 #include "k8s/apiserver/api_server.hpp"
+#include "k8s/apiserver/http_server.hpp"
 #include "k8s/apiserver/object_store.hpp"
 #include "k8s/resource_registry.hpp"
 
@@ -71,6 +72,75 @@ TEST_F(ApiServerHttpTest, WatchIsChunkedAndStopEndsItWithTheLastChunk) {
   ASSERT_TRUE(c.read_until("\"BOOKMARK\"", std::chrono::seconds(5))) << c.received();
   server_->stop();
   ASSERT_TRUE(c.read_until("\r\n0\r\n\r\n", std::chrono::seconds(5))) << c.received();
+}
+
+/// The data chunks of a complete chunked body (headers skipped), in order.
+std::vector<std::string> chunks_of(const std::string& response) {
+  std::vector<std::string> out;
+  auto pos = response.find("\r\n\r\n");
+  if (pos == std::string::npos)
+    return out;
+  pos += 4;
+  while (pos < response.size()) {
+    auto eol = response.find("\r\n", pos);
+    if (eol == std::string::npos)
+      break;
+    const auto size = std::stoul(response.substr(pos, eol - pos), nullptr, 16);
+    if (size == 0)
+      break;
+    out.push_back(response.substr(eol + 2, size));
+    pos = eol + 2 + size + 2;
+  }
+  return out;
+}
+
+/// A stream whose producer queues `pieces` before the server's first write.
+std::unique_ptr<kelos::apiserver::http_server> streaming_server(std::vector<std::string> pieces) {
+  auto s = kelos::apiserver::http_server::start(
+    {}, [pieces](kelos::apiserver::server_request&) {
+      kelos::apiserver::server_response r;
+      r.stream = [pieces](std::shared_ptr<kelos::apiserver::chunk_sink> sink) {
+        for (const auto& p : pieces)
+          sink->write(p);
+        sink->close();
+      };
+      return r;
+    });
+  EXPECT_TRUE(s) << (s ? "" : s.error().message);
+  return s ? std::move(*s) : nullptr;
+}
+
+TEST(ApiServerStreamTest, QueuedPiecesLeaveAsOneChunk) {
+  std::vector<std::string> lines;
+  std::string all;
+  for (int i = 0; i < 50; ++i) {
+    lines.push_back("{\"line\":" + std::to_string(i) + "}\n");
+    all += lines.back();
+  }
+  auto server = streaming_server(lines);
+  ASSERT_TRUE(server);
+  raw_client c(server->port());
+  c.send(get("/stream"));
+  ASSERT_TRUE(c.read_until("\r\n0\r\n\r\n", std::chrono::seconds(5))) << c.received();
+  auto chunks = chunks_of(c.received());
+  ASSERT_EQ(chunks.size(), 1u) << "50 queued lines, one write";
+  EXPECT_EQ(chunks[0], all);
+}
+
+TEST(ApiServerStreamTest, AJoinedChunkStaysWithinItsBound) {
+  // Two 200 KiB pieces never share a chunk (bound 256 KiB); small ones join the second.
+  std::vector<std::string> pieces{std::string(200 * 1024, 'a'), std::string(200 * 1024, 'b'),
+                                  std::string(10, 'c'), std::string(10, 'd'), std::string(300 * 1024, 'e')};
+  auto server = streaming_server(pieces);
+  ASSERT_TRUE(server);
+  raw_client c(server->port());
+  c.send(get("/stream"));
+  ASSERT_TRUE(c.read_until("\r\n0\r\n\r\n", std::chrono::seconds(5)));
+  auto chunks = chunks_of(c.received());
+  ASSERT_EQ(chunks.size(), 3u);
+  EXPECT_EQ(chunks[0], pieces[0]);
+  EXPECT_EQ(chunks[1], pieces[1] + pieces[2] + pieces[3]);
+  EXPECT_EQ(chunks[2], pieces[4]) << "a piece above the bound is sent whole";
 }
 
 TEST_F(ApiServerHttpTest, WatchTimeoutSecondsEndsTheStream) {
