@@ -46,6 +46,7 @@ k8s::transport_config transport_config_from(const k8s::client::rest_config& cfg)
   t.max_idle_connections = 64;
   if (auto tokens = cfg.tokens) {
     t.bearer_token = [tokens]() -> kelos::expected<std::string> { return tokens->token(); };
+    t.cached_bearer_token = [tokens] { return tokens->cached_token(); };
     t.invalidate_token = [tokens] { tokens->invalidate(); };
   }
   return t;

@@ -355,6 +355,14 @@ public:
     return *cached_;
   }
 
+  std::optional<std::string> cached_token() override {
+    // The plugin runs under the lock: a request that finds it taken goes to the token thread.
+    std::unique_lock lock{mutex_, std::try_to_lock};
+    if (!lock.owns_lock() || !cached_ || (cached_->expiry && now() >= refresh_at_))
+      return std::nullopt;
+    return cached_->token;
+  }
+
   void invalidate() override {
     std::lock_guard lock{mutex_};
     cached_.reset();

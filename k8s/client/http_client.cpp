@@ -44,6 +44,8 @@ kelos::expected<void> validate(const transport_config& cfg) {
     return bad("base_path must start with '/', got '" + cfg.base_path + "'");
   if (cfg.invalidate_token && !cfg.bearer_token)
     return bad("invalidate_token needs bearer_token");
+  if (cfg.cached_bearer_token && !cfg.bearer_token)
+    return bad("cached_bearer_token needs bearer_token");
   return {};
 }
 
@@ -93,7 +95,7 @@ public:
   std::vector<std::thread> threads;
   std::optional<net::thread_pool> token_pool;
 
-  std::atomic<uint64_t> opened{0}, reused{0}, stale_retries{0}, auth_retries{0};
+  std::atomic<uint64_t> opened{0}, reused{0}, stale_retries{0}, auth_retries{0}, cached_tokens{0};
 
   std::shared_ptr<detail::connection> new_connection() {
     return tls ? detail::make_tls_connection(ioc, cfg, tls) : detail::make_plain_connection(ioc, cfg);
@@ -251,6 +253,19 @@ private:
   void next_attempt(bool invalidate) {
     if (!client_.cfg.bearer_token)
       return acquire(false);
+    if (!invalidate && client_.cfg.cached_bearer_token) {
+      std::optional<std::string> at_hand;
+      try {
+        at_hand = client_.cfg.cached_bearer_token();
+      } catch (...) {
+        // nop: fall back to the token thread, whose callback reports failures
+      }
+      if (at_hand) {
+        token_ = std::move(*at_hand);
+        ++client_.cached_tokens;
+        return acquire(false);
+      }
+    }
     // Token sources may block (exec plugins): call them on the token thread, then come back.
     const bool posted = client_.post_token_job([self = shared_from_this(), invalidate] {
       auto& cfg = self->client_.cfg;
@@ -545,7 +560,8 @@ std::string http_client::endpoint() const {
 }
 
 http_client_stats http_client::stats() const {
-  return {impl_->opened.load(), impl_->reused.load(), impl_->stale_retries.load(), impl_->auth_retries.load()};
+  return {impl_->opened.load(), impl_->reused.load(), impl_->stale_retries.load(), impl_->auth_retries.load(),
+          impl_->cached_tokens.load()};
 }
 
 } // namespace kelos::k8s

@@ -61,6 +61,11 @@ struct transport_config {
   /// May block briefly (exec plugins, file reads): it is called on a dedicated thread, never on
   /// the caller's or an I/O thread. An error fails the request with that error.
   std::function<kelos::expected<std::string>()> bearer_token;
+  /// Optional, with `bearer_token`: the token when it is at hand without blocking, else
+  /// nullopt. Called on the I/O thread before each attempt (not before the retry after a
+  /// 401); a value is used as is and spares the request its round trip through the token
+  /// thread (two thread wake-ups), nullopt falls back to `bearer_token`. Must never block.
+  std::function<std::optional<std::string>()> cached_bearer_token;
   /// Called (on the token thread) after a 401 before the single retry, so a caching token
   /// source can drop its cached token. May be empty (then a 401 is returned as is).
   std::function<void()> invalidate_token;
@@ -142,6 +147,8 @@ struct http_client_stats {
   uint64_t stale_retries = 0;
   /// Requests retried after a 401 with a fresh token.
   uint64_t auth_retries = 0;
+  /// Attempts that used the token from `cached_bearer_token` (no token-thread round trip).
+  uint64_t cached_tokens = 0;
 };
 
 /// An HTTP(S) client for one endpoint with its own I/O threads and keep-alive pool.

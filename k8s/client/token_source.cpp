@@ -30,6 +30,7 @@ class static_token_source final : public token_source {
 public:
   explicit static_token_source(std::string token) : token_(std::move(token)) {}
   kelos::expected<credential> current() override { return credential{token_, {}, {}, {}}; }
+  std::optional<std::string> cached_token() override { return token_; }
   std::string describe() const override { return "static token"; }
 
 private:
@@ -48,8 +49,10 @@ public:
     auto now = std::chrono::steady_clock::now();
     bool changed = !stat_ok || !have_token_ || st.st_ino != ino_ || st.st_size != size_ ||
                    st.st_mtim.tv_sec != mtime_.tv_sec || st.st_mtim.tv_nsec != mtime_.tv_nsec;
-    if (!changed && !stale_ && now - read_at_ < options_.max_age)
+    if (!changed && !stale_ && now - read_at_ < options_.max_age) {
+      checked_at_ = now;
       return credential{token_, {}, {}, {}};
+    }
 
     auto bytes = read_file_bytes(path_);
     std::string value = bytes ? trim(std::move(*bytes)) : std::string{};
@@ -65,12 +68,23 @@ public:
     have_token_ = true;
     stale_ = false;
     read_at_ = now;
+    checked_at_ = stat_ok ? now : std::chrono::steady_clock::time_point{};
     if (stat_ok) {
       ino_ = st.st_ino;
       size_ = st.st_size;
       mtime_ = st.st_mtim;
     }
     return credential{token_, {}, {}, {}};
+  }
+
+  std::optional<std::string> cached_token() override {
+    std::unique_lock lock{mutex_, std::try_to_lock};
+    if (!lock.owns_lock() || !have_token_ || stale_ || checked_at_ == std::chrono::steady_clock::time_point{})
+      return std::nullopt;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - checked_at_ >= options_.check_interval || now - read_at_ >= options_.max_age)
+      return std::nullopt;
+    return token_;
   }
 
   void invalidate() override {
@@ -88,6 +102,8 @@ private:
   bool have_token_ = false;
   bool stale_ = false;
   std::chrono::steady_clock::time_point read_at_{};
+  // When `current()` last saw the file unchanged (or read it); zero after a failed stat.
+  std::chrono::steady_clock::time_point checked_at_{};
   ino_t ino_ = 0;
   off_t size_ = 0;
   timespec mtime_{};

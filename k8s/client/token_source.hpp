@@ -35,6 +35,11 @@ public:
 
   /// `current().token`. Empty string when the source provides only a certificate.
   kelos::expected<std::string> token();
+  /// Never blocks (no file read, no plugin run, no wait for a lock): `current().token` when
+  /// the source has it at hand and `current()` would return it unchanged, else nullopt. The
+  /// HTTP client calls it on its I/O thread before each request and falls back to `token()` on
+  /// its token thread. The default is nullopt.
+  virtual std::optional<std::string> cached_token() { return std::nullopt; }
 
   /// Forget the cached credential so the next call fetches a fresh one (call after a
   /// 401). A no-op for static tokens.
@@ -51,6 +56,9 @@ std::shared_ptr<token_source> make_static_token_source(std::string token);
 struct file_token_options {
   /// Re-read at least this often even if the file looks unchanged.
   std::chrono::milliseconds max_age{std::chrono::seconds(60)};
+  /// `cached_token()` serves the token without looking at the file for this long after the
+  /// last look; 0 makes every request look (stat) on the token thread.
+  std::chrono::milliseconds check_interval{std::chrono::seconds(1)};
 };
 
 /// A token read from a file and re-read when it rotates (in-cluster service-account
@@ -58,7 +66,9 @@ struct file_token_options {
 /// inode, size or mtime changed (kubelet swaps a symlink atomically), when `max_age`
 /// passed, or after `invalidate()`. Surrounding whitespace is trimmed. If a re-read
 /// fails, the last good token is kept (as client-go does); the first read must succeed.
-/// An empty file is an error.
+/// An empty file is an error. `cached_token()` answers without a stat within
+/// `check_interval` of the last `current()`, so a rotation is seen within that interval
+/// (client-go's file source re-reads once a minute).
 std::shared_ptr<token_source> make_file_token_source(std::string path,
                                                      file_token_options options = {});
 

@@ -589,6 +589,62 @@ TEST(HttpLoopback, UnauthorizedInvalidatesTokenAndRetriesOnce) {
   EXPECT_EQ(client->stats().auth_retries, 1u);
 }
 
+TEST(HttpLoopback, TokenAtHandIsUsedWithoutTheTokenThread) {
+  loopback_server srv{[](const loopback_request& in) {
+    loopback_response out;
+    out.status = in.header("Authorization") == "Bearer fresh" ? 200 : 401;
+    out.body = in.header("Authorization");
+    return out;
+  }};
+  std::atomic<int> fetches{0}, invalidations{0};
+  std::atomic<bool> at_hand{true}, stale{false};
+  auto cfg = plain_config(srv);
+  cfg.bearer_token = [&]() -> kelos::expected<std::string> {
+    ++fetches;
+    return std::string("fresh");
+  };
+  cfg.cached_bearer_token = [&]() -> std::optional<std::string> {
+    if (!at_hand)
+      return std::nullopt;
+    return std::string(stale ? "old" : "fresh");
+  };
+  cfg.invalidate_token = [&] {
+    ++invalidations;
+    stale = false;
+  };
+  auto client = make_client(cfg);
+  ASSERT_TRUE(client);
+  for (int i = 0; i < 3; ++i) {
+    auto r = client->send_sync(get("/api"), 5s);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->body, "Bearer fresh");
+  }
+  EXPECT_EQ(fetches.load(), 0);
+  EXPECT_EQ(client->stats().cached_tokens, 3u);
+
+  at_hand = false; // e.g. a token file due for its check: fetched on the token thread
+  auto fetched = client->send_sync(get("/api"), 5s);
+  ASSERT_TRUE(fetched) << fetched.error().message;
+  EXPECT_EQ(fetches.load(), 1);
+
+  // A cached token the server refuses: the retry invalidates and fetches, never reuses the cache.
+  at_hand = true;
+  stale = true;
+  auto retried = client->send_sync(get("/api"), 5s);
+  ASSERT_TRUE(retried) << retried.error().message;
+  EXPECT_EQ(retried->status, 200);
+  EXPECT_EQ(invalidations.load(), 1);
+  EXPECT_EQ(fetches.load(), 2);
+  EXPECT_EQ(client->stats().auth_retries, 1u);
+  EXPECT_EQ(client->stats().cached_tokens, 4u);
+
+  auto bad = plain_config(srv);
+  bad.cached_bearer_token = [] { return std::optional<std::string>("x"); };
+  auto refused = http_client::make(std::move(bad));
+  ASSERT_FALSE(refused) << "a cached token without bearer_token is a config error";
+  EXPECT_EQ(refused.error().code, errc::invalid_config);
+}
+
 TEST(HttpLoopback, PersistentUnauthorizedIsReturnedAfterOneRetry) {
   loopback_server srv{[](const loopback_request&) {
     loopback_response out;

@@ -189,6 +189,8 @@ TEST_F(KubeClientIntegration, CrudAndConflictsOverPlainHttp) {
     << missing.error().message;
   auto deleted = call(k8s::delete_request(configmaps(), "default", "a"));
   ASSERT_TRUE(deleted) << deleted.error().render();
+  // The kubeconfig's static token is at hand: no request waited for the token thread.
+  EXPECT_GE(client->stats().cached_tokens, 7u);
 }
 
 TEST_F(KubeClientIntegration, PaginatedListAndWatchOverTls) {

@@ -68,9 +68,11 @@ TEST(ClientConfigExec, CachesUntilExpiryThenRunsAgain) {
   EXPECT_EQ(first->token, "token-1");
   ASSERT_TRUE(first->expiry.has_value());
   EXPECT_EQ(*source->token(), "token-1"); // cached
+  EXPECT_EQ(source->cached_token(), "token-1");
   EXPECT_EQ(runs(dir), 1u);
 
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  EXPECT_FALSE(source->cached_token()) << "due for refresh: only token() may run the plugin";
   auto second = source->token();
   ASSERT_TRUE(second) << second.error().render();
   EXPECT_EQ(*second, "token-2");
@@ -113,10 +115,13 @@ echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","s
 )",
                                  0755);
   auto source = make_exec_token_source(config_for(plugin), {});
+  EXPECT_FALSE(source->cached_token()) << "the plugin has not run";
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(*source->token(), "forever");
+  EXPECT_EQ(source->cached_token(), "forever");
   EXPECT_EQ(runs(dir), 1u);
   source->invalidate(); // e.g. after a 401
+  EXPECT_FALSE(source->cached_token());
   EXPECT_EQ(*source->token(), "forever");
   EXPECT_EQ(runs(dir), 2u);
 }

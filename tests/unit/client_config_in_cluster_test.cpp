@@ -167,6 +167,29 @@ TEST(ClientConfigTokenFile, ReReadsAfterMaxAgeAndInvalidate) {
   ASSERT_FALSE(empty->token());
 }
 
+TEST(ClientConfigTokenFile, CachedTokenIsServedOnlyWithinTheCheckInterval) {
+  temp_dir dir;
+  std::string path = dir.write("token", "aaaa");
+  auto source = make_file_token_source(path, {std::chrono::hours(1), std::chrono::milliseconds(200)});
+  EXPECT_FALSE(source->cached_token()) << "nothing read yet";
+  EXPECT_EQ(*source->token(), "aaaa");
+  EXPECT_EQ(source->cached_token(), "aaaa");
+  dir.write("token", "bbbbbb");
+  EXPECT_EQ(source->cached_token(), "aaaa") << "within the interval the file is not looked at";
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  EXPECT_FALSE(source->cached_token()) << "the interval passed: the file must be looked at";
+  EXPECT_EQ(*source->token(), "bbbbbb");
+  EXPECT_EQ(source->cached_token(), "bbbbbb");
+  source->invalidate();
+  EXPECT_FALSE(source->cached_token()) << "after a 401 the file is read again";
+
+  auto every_time = make_file_token_source(path, {std::chrono::hours(1), std::chrono::milliseconds(0)});
+  EXPECT_EQ(*every_time->token(), "bbbbbb");
+  EXPECT_FALSE(every_time->cached_token());
+
+  EXPECT_EQ(make_static_token_source("static")->cached_token(), "static");
+}
+
 TEST(ClientConfigTokenFile, ConcurrentCallersSeeAToken) {
   temp_dir dir;
   std::string path = dir.write("token", "shared");
