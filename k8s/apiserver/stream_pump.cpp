@@ -147,7 +147,7 @@ void stream_pump::add_watch(watch_job job) {
     if (stopping_) {
       refused = true;
     } else {
-      watch_state w{job, false, std::chrono::steady_clock::now()};
+      watch_state w{job, true, false, std::chrono::steady_clock::now()};
       new_watches_.push_back(std::move(w));
       woken_ = true;
     }
@@ -187,11 +187,27 @@ void stream_pump::stop() {
   close_all();
 }
 
+const std::string& stream_pump::render(watch_state& w, const watch_event& ev, bool with_columns) {
+  auto& job = w.job;
+  if (w.shared)
+    return render_cache_.render(ev, job.resource, job.table, job.table_version, with_columns);
+  direct_ = render_watch_event(ev, *job.resource, job.table, job.table_version, with_columns);
+  return direct_;
+}
+
+void stream_pump::mark_shared(std::list<watch_state>& watches) {
+  std::unordered_map<const catalog_entry*, int> per_resource;
+  for (const auto& w : watches)
+    ++per_resource[w.job.resource.get()];
+  for (auto& w : watches)
+    w.shared = per_resource[w.job.resource.get()] > 1;
+}
+
 void stream_pump::drain_watch(watch_state& w) {
   auto& job = w.job;
   std::string batch;
   while (auto ev = job.stream->try_next())
-    batch += render_cache_.render(*ev, job.resource, job.table, job.table_version, false);
+    batch += render(w, *ev, false);
   if (!batch.empty())
     job.sink->write(std::move(batch));
 }
@@ -214,7 +230,7 @@ bool stream_pump::step_watch(watch_state& w, std::chrono::steady_clock::time_poi
                      ev->type != watch_event_type::error;
       if (columns)
         w.sent_columns = true;
-      batch += render_cache_.render(*ev, job.resource, job.table, job.table_version, columns);
+      batch += render(w, *ev, columns);
     }
     if (!batch.empty())
       job.sink->write(std::move(batch));
@@ -262,14 +278,18 @@ void stream_pump::run() {
   bool stopping = false;
   uint64_t catalog_generation = 0;
   while (!stopping) {
+    bool watches_changed = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return woken_; });
       woken_ = false;
       stopping = stopping_;
+      watches_changed = !new_watches_.empty();
       watches.splice(watches.end(), new_watches_);
       logs.splice(logs.end(), new_logs_);
     }
+    if (watches_changed)
+      mark_shared(watches);
     auto now = std::chrono::steady_clock::now();
     if (catalog_) {
       auto snap = catalog_->snapshot();
@@ -282,8 +302,11 @@ void stream_pump::run() {
         }
       }
     }
+    const auto watch_count = watches.size();
     for (auto it = watches.begin(); it != watches.end();)
       it = step_watch(*it, now) ? std::next(it) : watches.erase(it);
+    if (watches.size() != watch_count)
+      mark_shared(watches);
     for (auto it = logs.begin(); it != logs.end();)
       it = step_log(*it) ? std::next(it) : logs.erase(it);
     render_cache_.next_generation();

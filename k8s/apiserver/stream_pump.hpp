@@ -97,6 +97,8 @@ private:
 ///    ends the watch with ERROR 410 (no silent loss).
 /// 3a. Each event is serialised once per output form (`watch_render_cache`), not once per
 ///    watcher; the events a watcher has queued in one round go out as one chunk write.
+///    A watch that is the only one of its resource renders without the cache: nobody
+///    could share its bytes, and caching them would only cost a copy and a free.
 /// 4. `close_all()` ends every stream with the terminating chunk.
 /// 5. Watches of a custom resource end (terminating chunk) once its CRD is deleted.
 class stream_pump {
@@ -146,12 +148,16 @@ public:
 private:
   struct watch_state {
     watch_job job;
+    /// Another watch of the same resource exists: its renderings go through the cache.
+    bool shared = true;
     bool sent_columns = false;
     std::chrono::steady_clock::time_point last_bookmark;
   };
   void wake();
   void run();
   bool step_watch(watch_state& w, std::chrono::steady_clock::time_point now);
+  const std::string& render(watch_state& w, const watch_event& ev, bool with_columns);
+  static void mark_shared(std::list<watch_state>& watches);
   void drain_watch(watch_state& w);
   bool step_log(log_job& l);
 
@@ -167,6 +173,7 @@ private:
   std::list<log_job> new_logs_;
   /// Pump thread only.
   watch_render_cache render_cache_;
+  std::string direct_;
   std::thread thread_;
 };
 
