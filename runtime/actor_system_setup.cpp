@@ -1,6 +1,9 @@
 #include "runtime/actor_system_setup.hpp"
 
 #include "runtime/caf_error.hpp"
+#include "runtime/quiet_sharing.hpp"
+
+#include <caf/scheduler/coordinator.hpp>
 
 #include <algorithm>
 #include <thread>
@@ -13,7 +16,7 @@ size_t scheduler_workers(size_t cores) {
 
 void configure_actor_system(caf::actor_system_config& cfg) {
   cfg.set("logger.console", caf::atom("none"));
-  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.load<caf::scheduler::coordinator<quiet_sharing>>();
   cfg.set("scheduler.max-threads", scheduler_workers(std::thread::hardware_concurrency()));
   register_error_category(cfg);
 }

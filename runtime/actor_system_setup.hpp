@@ -15,9 +15,10 @@ namespace kelos {
 /// futex wake-ups (bench/README.md, "Where the CPU goes, and five experiments").
 size_t scheduler_workers(size_t cores);
 
-/// Quiet CAF logger, the sharing scheduler with scheduler_workers(hardware threads) workers
-/// (the work-stealing default spins idle workers: 28 ms of CPU per Task against 5-6 ms,
-/// bench/README.md), and the "kelos" error category.
+/// Quiet CAF logger, a work-sharing scheduler (`quiet_sharing`, CAF's work sharing with
+/// fewer wake-ups) with scheduler_workers(hardware threads) workers (the work-stealing
+/// default spins idle workers: 28 ms of CPU per Task against 5-6 ms, bench/README.md), and
+/// the "kelos" error category. Call it once per config: it loads the scheduler module.
 void configure_actor_system(caf::actor_system_config& cfg);
 
 } // namespace kelos
