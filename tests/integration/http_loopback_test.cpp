@@ -559,13 +559,19 @@ TEST(HttpLoopback, BadPemIsAConfigError) {
 
 // --- Bearer tokens ------------------------------------------------------------------------
 
-TEST(HttpLoopback, UnauthorizedInvalidatesTokenAndRetriesOnce) {
-  loopback_server srv{[](const loopback_request& in) {
+/// A server that answers 200 to `Authorization: Bearer fresh` and 401 to anything else,
+/// echoing the header it got.
+loopback_server accepting_only_the_fresh_token() {
+  return loopback_server{[](const loopback_request& in) {
     loopback_response out;
     out.status = in.header("Authorization") == "Bearer fresh" ? 200 : 401;
     out.body = in.header("Authorization");
     return out;
   }};
+}
+
+TEST(HttpLoopback, UnauthorizedInvalidatesTokenAndRetriesOnce) {
+  auto srv = accepting_only_the_fresh_token();
   std::atomic<int> fetches{0}, invalidations{0};
   std::atomic<bool> stale{true};
   auto cfg = plain_config(srv);
@@ -590,12 +596,7 @@ TEST(HttpLoopback, UnauthorizedInvalidatesTokenAndRetriesOnce) {
 }
 
 TEST(HttpLoopback, TokenAtHandIsUsedWithoutTheTokenThread) {
-  loopback_server srv{[](const loopback_request& in) {
-    loopback_response out;
-    out.status = in.header("Authorization") == "Bearer fresh" ? 200 : 401;
-    out.body = in.header("Authorization");
-    return out;
-  }};
+  auto srv = accepting_only_the_fresh_token();
   std::atomic<int> fetches{0}, invalidations{0};
   std::atomic<bool> at_hand{true}, stale{false};
   auto cfg = plain_config(srv);
