@@ -559,6 +559,23 @@ TEST(HttpLoopback, BadPemIsAConfigError) {
 
 // --- Bearer tokens ------------------------------------------------------------------------
 
+/// A token source for the client: "old" until invalidated, then "fresh"; counts its calls.
+struct token_probe {
+  explicit token_probe(bool stale_at_start) : stale(stale_at_start) {}
+  void wire(transport_config& cfg) {
+    cfg.bearer_token = [this]() -> kelos::expected<std::string> {
+      ++fetches;
+      return std::string(stale ? "old" : "fresh");
+    };
+    cfg.invalidate_token = [this] {
+      ++invalidations;
+      stale = false;
+    };
+  }
+  std::atomic<int> fetches{0}, invalidations{0};
+  std::atomic<bool> stale;
+};
+
 /// A server that answers 200 to `Authorization: Bearer fresh` and 401 to anything else,
 /// echoing the header it got.
 loopback_server accepting_only_the_fresh_token() {
@@ -572,46 +589,34 @@ loopback_server accepting_only_the_fresh_token() {
 
 TEST(HttpLoopback, UnauthorizedInvalidatesTokenAndRetriesOnce) {
   auto srv = accepting_only_the_fresh_token();
-  std::atomic<int> fetches{0}, invalidations{0};
-  std::atomic<bool> stale{true};
+  token_probe tokens{true};
   auto cfg = plain_config(srv);
-  cfg.bearer_token = [&]() -> kelos::expected<std::string> {
-    ++fetches;
-    return std::string(stale ? "old" : "fresh");
-  };
-  cfg.invalidate_token = [&] {
-    ++invalidations;
-    stale = false;
-  };
+  tokens.wire(cfg);
   auto client = make_client(cfg);
   ASSERT_TRUE(client);
   auto r = client->send_sync(get("/api"), 5s);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "Bearer fresh");
-  EXPECT_EQ(fetches.load(), 2);
-  EXPECT_EQ(invalidations.load(), 1);
+  EXPECT_EQ(tokens.fetches.load(), 2);
+  EXPECT_EQ(tokens.invalidations.load(), 1);
   EXPECT_EQ(srv.requests_handled(), 2u);
   EXPECT_EQ(client->stats().auth_retries, 1u);
 }
 
 TEST(HttpLoopback, TokenAtHandIsUsedWithoutTheTokenThread) {
   auto srv = accepting_only_the_fresh_token();
-  std::atomic<int> fetches{0}, invalidations{0};
-  std::atomic<bool> at_hand{true}, stale{false};
+  token_probe tokens{false};
+  std::atomic<bool> at_hand{true};
+  auto& stale = tokens.stale;
+  auto& fetches = tokens.fetches;
+  auto& invalidations = tokens.invalidations;
   auto cfg = plain_config(srv);
-  cfg.bearer_token = [&]() -> kelos::expected<std::string> {
-    ++fetches;
-    return std::string("fresh");
-  };
+  tokens.wire(cfg);
   cfg.cached_bearer_token = [&]() -> std::optional<std::string> {
     if (!at_hand)
       return std::nullopt;
     return std::string(stale ? "old" : "fresh");
-  };
-  cfg.invalidate_token = [&] {
-    ++invalidations;
-    stale = false;
   };
   auto client = make_client(cfg);
   ASSERT_TRUE(client);
