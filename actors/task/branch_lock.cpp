@@ -9,6 +9,7 @@
 #include "actors/task/task_supervisor.hpp"
 
 #include "actors/task/branch_restore.hpp"
+#include "actors/task/cache_read.hpp"
 
 #include "runtime/caf_error.hpp"
 #include "runtime/log.hpp"
@@ -124,20 +125,24 @@ void restore(self_ptr self) {
       [=](caf::error& err) { self->quit(err); });
 }
 
+/// A Task changed: a holder or waiter that turned terminal or is being deleted lets go.
+/// Tasks that hold and wait for nothing (most: no branch, or not yet asked) are not read.
 void on_task(self_ptr self, const k8s::object_ref& ref) {
   auto& st = self->state;
-  self->request(st.kube, caf::infinite, atom::get::value, tasks_spec(*st.ctx), ref)
-    .then(
-      [=](json_doc& doc) {
-        if (doc.value.is_null())
-          return;
-        auto t = k8s::parse_task(doc.value);
-        if (t.is_terminal() || t.meta.is_deleting())
-          release(self, task_id{ref.namespace_, ref.name});
-      },
-      [=](caf::error& err) {
-        logging::debug({"branch lock", ref.to_string()}, "reading: {}", from_caf_error(err).render());
-      });
+  if (!st.queue.involves(task_id{ref.namespace_, ref.name}))
+    return;
+  read_cached(
+    self, st.kube, st.ctx->caches.get(), tasks_spec(*st.ctx), ref,
+    [self, ref](k8s::json task) {
+      if (task.is_null())
+        return;
+      auto t = k8s::parse_task(task);
+      if (t.is_terminal() || t.meta.is_deleting())
+        release(self, task_id{ref.namespace_, ref.name});
+    },
+    [ref](caf::error& err) {
+      logging::debug({"branch lock", ref.to_string()}, "reading: {}", from_caf_error(err).render());
+    });
 }
 
 caf::behavior lock(self_ptr self, kube_actor kube, caf::actor supervisor, std::shared_ptr<const controller_context> ctx) {

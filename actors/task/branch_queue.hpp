@@ -73,6 +73,10 @@ public:
   /// caller can wake them. Releasing a task that holds nothing is a no-op.
   std::vector<grant> release(const task_id& task);
 
+  /// True while `task` holds or waits for any lock: only then can `release(task)` change
+  /// anything.
+  bool involves(const task_id& task) const { return keys_of_.count(task) != 0; }
+
   /// The current holders of `key` (normally zero or one), in the order they got the lock.
   std::vector<task_id> holders(const branch_key& key) const;
 

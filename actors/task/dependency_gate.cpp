@@ -5,6 +5,8 @@
 
 #include "actors/task/task_supervisor.hpp"
 
+#include "actors/task/cache_read.hpp"
+
 #include "runtime/caf_error.hpp"
 #include "runtime/log.hpp"
 
@@ -73,31 +75,31 @@ void answer(self_ptr self, const task_id& id, std::vector<std::string> depends_o
 
 void on_task(self_ptr self, const k8s::object_ref& ref) {
   auto& st = self->state;
-  self->request(st.kube, caf::infinite, atom::get::value, tasks_spec(*st.ctx), ref)
-    .then(
-      [=](json_doc& doc) {
-        auto& st = self->state;
-        task_id id{ref.namespace_, ref.name};
-        if (doc.value.is_null())
-          return;
-        auto decoded = k8s::decode_task(doc.value);
-        if (!decoded)
-          return;
-        dependency_node node{decoded->spec.depends_on, decoded->status.phase, decoded->status.outputs,
-                             decoded->status.results};
-        auto it = st.nodes.find(id);
-        bool changed = it == st.nodes.end() || it->second.phase != node.phase ||
-                       it->second.outputs != node.outputs || it->second.results != node.results ||
-                       it->second.depends_on != node.depends_on;
-        if (!changed)
-          return;
-        st.nodes[id] = node;
-        st.graph.upsert(id, std::move(node));
-        wake_dependents(self, id);
-      },
-      [=](caf::error& err) {
-        logging::debug({"dependency gate", ref.to_string()}, "reading: {}", from_caf_error(err).render());
-      });
+  read_cached(
+    self, st.kube, st.ctx->caches.get(), tasks_spec(*st.ctx), ref,
+    [self, ref](k8s::json task) {
+      auto& st = self->state;
+      task_id id{ref.namespace_, ref.name};
+      if (task.is_null())
+        return;
+      auto decoded = k8s::decode_task(task);
+      if (!decoded)
+        return;
+      dependency_node node{decoded->spec.depends_on, decoded->status.phase, decoded->status.outputs,
+                           decoded->status.results};
+      auto it = st.nodes.find(id);
+      bool changed = it == st.nodes.end() || it->second.phase != node.phase ||
+                     it->second.outputs != node.outputs || it->second.results != node.results ||
+                     it->second.depends_on != node.depends_on;
+      if (!changed)
+        return;
+      st.nodes[id] = node;
+      st.graph.upsert(id, std::move(node));
+      wake_dependents(self, id);
+    },
+    [ref](caf::error& err) {
+      logging::debug({"dependency gate", ref.to_string()}, "reading: {}", from_caf_error(err).render());
+    });
 }
 
 caf::behavior gate(self_ptr self, kube_actor kube, caf::actor supervisor, std::shared_ptr<const controller_context> ctx) {

@@ -1,5 +1,6 @@
 #include "actors/task/task_actor.hpp"
 
+#include "actors/task/cache_read.hpp"
 #include "actors/task/github_token.hpp"
 #include "actors/task/task_effects.hpp"
 #include "actors/task/wait_reason.hpp"
@@ -184,6 +185,13 @@ std::string finalizer_patch(const json& task_json, bool present) {
 
 void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t i);
 
+/// Our write returned the Task: the plan's later steps work on it, and so does the next
+/// pass until the cache catches up (`freshest`). One copy, one move.
+void adopt_written_task(self_ptr self, snapshot& snap, json reply) {
+  snap.task_json = reply;
+  self->state.written_task = std::move(reply);
+}
+
 /// The name of the Job in a reply kept as text: checks that the whole reply is a JSON
 /// object with a name, building nothing else.
 kelos::expected<std::string> job_name_in(const std::string& reply) {
@@ -248,11 +256,7 @@ void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t 
           return;
         }
         call_step(self, snap, p, i, std::move(*req), add ? "adding the finalizer" : "removing the finalizer",
-                  [self, snap](json& reply) {
-                    self->state.written_task = reply;
-                    snap->task_json = reply;
-                  },
-                  !add);
+                  [self, snap](json& reply) { adopt_written_task(self, *snap, std::move(reply)); }, !add);
       } else if constexpr (std::is_same_v<T, delete_job>) {
         k8s::delete_options opts;
         opts.propagation_policy = "Background";
@@ -300,10 +304,7 @@ void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t 
       } else if constexpr (std::is_same_v<T, write_status>) {
         auto obj = with_status(snap->task_json, step.status);
         call_step(self, snap, p, i, k8s::update_status_request(task_res, ns, name, obj), "writing status",
-                  [self, snap](json& reply) {
-                    self->state.written_task = reply;
-                    snap->task_json = reply;
-                  });
+                  [self, snap](json& reply) { adopt_written_task(self, *snap, std::move(reply)); });
       } else if constexpr (std::is_same_v<T, emit_event>) {
         post_event(self, st.kube, *st.ctx, snap->task_json, step.type, step.reason, step.message);
         next();
@@ -398,15 +399,8 @@ void decide_and_act(self_ptr self, snapshot_ptr snap) {
 /// Reads one object from a cache, then continues with `k(json)`: at once from the
 /// published caches, else through the KUBE actor.
 void get_cached(self_ptr self, watch_spec spec, k8s::object_ref ref, std::function<void(json)> k) {
-  if (const auto& caches = self->state.ctx->caches) {
-    if (auto obj = caches->get(spec, ref)) {
-      k(std::move(*obj));
-      return;
-    }
-  }
-  self->request(self->state.kube, caf::infinite, atom::get::value, std::move(spec), std::move(ref))
-    .then([=](json_doc& doc) { k(std::move(doc.value)); },
-          [=](caf::error& err) { write_failed(self, "reading the cache", err); });
+  read_cached(self, self->state.kube, self->state.ctx->caches.get(), std::move(spec), std::move(ref), std::move(k),
+              [self](caf::error& err) { write_failed(self, "reading the cache", err); });
 }
 
 ref_state state_of(const json& obj) { return obj.is_null() ? ref_state::missing : ref_state::present; }

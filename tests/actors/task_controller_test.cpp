@@ -456,6 +456,25 @@ TEST_F(BranchLockTest, DeletingTheHolderReleasesItBeforeTheObjectIsGone) {
   EXPECT_EQ(*wakes, (strings{"waiter"}));
 }
 
+TEST_F(BranchLockTest, ReadsOnlyTheTasksThatHoldOrWaitForABranch) {
+  sync_tasks_and_jobs();
+  auto lock = spawn_child(task::spawn_branch_lock);
+  // Tasks without a branch change three times each on their way to a Job; none is read.
+  for (int v = 1; v <= 3; ++v)
+    for (const char* name : {"a", "b", "c"})
+      put(tasks(), task_object(name).in_phase("Pending").version(v));
+  run();
+  EXPECT_EQ(script->reads[tasks()], 0u);
+
+  acquire(lock, "holder", 0s);
+  auto waiter = acquire(lock, "waiter", 5s);
+  run();
+  put(tasks(), task_object("holder").on_branch("b").in_phase("Succeeded"));
+  run();
+  EXPECT_EQ(script->reads[tasks()], 1u);
+  EXPECT_EQ(*wakes, (strings{"waiter"})) << "the holder's terminal phase released the branch";
+}
+
 // ---------------------------------------------------------------------------------------
 // DEPENDENCY gate
 

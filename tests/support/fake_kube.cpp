@@ -88,6 +88,7 @@ caf::behavior fake_kube(caf::event_based_actor* self, std::shared_ptr<fake_kube_
       subs.erase(std::remove(subs.begin(), subs.end(), sub), subs.end());
     },
     [s](atom::get, const watch_spec& spec, const k8s::object_ref& ref) {
+      ++s->reads[spec];
       auto& cache = s->caches[spec];
       auto it = cache.find(ref.namespace_ + "/" + ref.name);
       return json_doc{it == cache.end() ? k8s::json(nullptr) : it->second};

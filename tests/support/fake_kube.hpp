@@ -47,6 +47,8 @@ struct fake_kube_script {
   std::map<watch_spec, std::map<std::string, k8s::json>> caches;
   std::map<watch_spec, std::vector<caf::actor>> subscribers;
   std::map<watch_spec, bool> synced;
+  /// How many `atom::get` reads each spec's cache answered.
+  std::map<watch_spec, size_t> reads;
 
   /// Appends an expectation answered with `reply`.
   fake_kube_script& expect(std::string method, std::string path, k8s::json reply = k8s::json::object());

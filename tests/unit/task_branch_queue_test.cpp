@@ -82,6 +82,23 @@ TEST(BranchQueueTest, ReleaseOfUnknownTaskIsANoOp) {
   EXPECT_EQ(q.holders(main_key), ids{t("a")});
 }
 
+TEST(BranchQueueTest, InvolvesOnlyHoldersAndWaitersUntilTheyRelease) {
+  branch_queue q;
+  EXPECT_FALSE(q.involves(t("holder")));
+  ASSERT_TRUE(q.acquire(main_key, t("holder"), t0));
+  ASSERT_FALSE(q.acquire(main_key, t("waiter"), t0 + 1s));
+  EXPECT_TRUE(q.involves(t("holder")));
+  EXPECT_TRUE(q.involves(t("waiter")));
+  EXPECT_FALSE(q.involves(t("bystander")));
+  q.release(t("holder"));
+  EXPECT_FALSE(q.involves(t("holder")));
+  EXPECT_TRUE(q.involves(t("waiter"))) << "the waiter now holds the branch";
+  q.release(t("waiter"));
+  EXPECT_FALSE(q.involves(t("waiter")));
+  q.restore(main_key, t("restored"));
+  EXPECT_TRUE(q.involves(t("restored")));
+}
+
 TEST(BranchQueueTest, RestoredHoldersAllReleaseBeforeHandOver) {
   branch_queue q;
   q.restore(main_key, t("run-1"));
