@@ -88,6 +88,8 @@ struct watch_entry {
   k8s::store<k8s::compact_object> cache;
   std::vector<caf::actor> subscribers;
   k8s::line_decoder decoder;
+  /// Parse filter of watch event lines (`kube_config::decode_filter`), if any.
+  std::optional<k8s::filter_node> event_filter;
   /// Id of the current list call or stream; answers for other ids are stale.
   uint64_t current = 0;
   /// Cancels the current stream, if one is open.
@@ -480,7 +482,7 @@ void on_stream_signal(kube_pointer self, stream_signal& sig) {
       }
       std::vector<k8s::watch_input> inputs;
       auto fed = w->decoder.feed(sig.data, [&](std::string_view line) {
-        inputs.push_back(k8s::input_from_line(line));
+        inputs.push_back(k8s::input_from_line(line, w->event_filter ? &*w->event_filter : nullptr));
       });
       if (!fed)
         inputs.emplace_back(k8s::decode_failed{fed.error()});
@@ -702,6 +704,9 @@ caf::behavior kube(kube_pointer self, std::shared_ptr<kube_transport> transport,
             return k8s::compact_object::encode(f(spec, std::move(j)));
           };
         it = st.watches.try_emplace(spec, *res, std::move(wcfg), std::move(project)).first;
+        if (st.cfg.decode_filter)
+          if (auto f = st.cfg.decode_filter(spec))
+            it->second.event_filter = k8s::watch_event_filter(std::move(*f));
         if (st.cfg.cache_view)
           st.cfg.cache_view->publish(spec, &it->second.cache);
         it->second.subscribers.push_back(sub);

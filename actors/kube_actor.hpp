@@ -16,6 +16,7 @@
 #include "actors/actors.hpp"
 #include "actors/kube_cache_view.hpp"
 #include "actors/kube_transport.hpp"
+#include "k8s/client/field_filter.hpp"
 #include "k8s/client/retry_policy.hpp"
 #include "k8s/client/watch_state.hpp"
 #include "k8s/resource_registry.hpp"
@@ -44,6 +45,11 @@ struct kube_config {
   /// events), so caches hold only what subscribers read. Must keep apiVersion, kind,
   /// metadata.name/namespace/uid/resourceVersion. Unset: objects are cached whole.
   std::function<k8s::json(const watch_spec&, k8s::json&&)> projection;
+  /// What of each watch event's object is decoded at all, per spec: the parser skips what
+  /// the filter drops without building it (`k8s::parse_filtered`), which is most of a Job
+  /// (its pod template) and every object's managedFields. Must keep everything
+  /// `projection` keeps. Unset, or nullopt for a spec: whole objects.
+  std::function<std::optional<k8s::filter_node>(const watch_spec&)> decode_filter;
   /// Request, watch-restart and relist metrics (`kelos_kube_*`); null records nothing.
   /// Every attempt counts (a retried request counts once per attempt, as in client-go).
   std::shared_ptr<const metrics::controller_metrics> metrics;

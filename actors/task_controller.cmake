@@ -2,7 +2,7 @@
 # gate, branch lock) plus the pure reconcile decision they execute.
 add_library(kelos_task_reconcile STATIC ${CMAKE_CURRENT_LIST_DIR}/task/reconcile.cpp
   ${CMAKE_CURRENT_LIST_DIR}/task/cache_projection.cpp)
-target_link_libraries(kelos_task_reconcile PUBLIC kelos_job_builder kelos_task_logic kelos_core
+target_link_libraries(kelos_task_reconcile PUBLIC kelos_job_builder kelos_task_logic kelos_core kelos_client_core
   PRIVATE kelos_warnings)
 
 add_library(kelos_task_controller STATIC

@@ -87,6 +87,7 @@ running_controller start_controller(caf::actor_system& sys, std::shared_ptr<k8s:
   kc.qps = opts.qps;
   kc.burst = opts.burst;
   kc.projection = task::project_cached;
+  kc.decode_filter = task::decode_filter_cached;
   kc.cache_view = std::make_shared<kube_cache_view>();
   auto kube = spawn_kube(sys, make_http_transport(http), kc);
 

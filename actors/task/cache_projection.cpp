@@ -65,4 +65,18 @@ json project_for_task_controller(std::string_view kind, json&& object) {
   return obj;
 }
 
+std::optional<k8s::filter_node> decode_filter_for_task_controller(std::string_view kind) {
+  // object_filter keeps apiVersion, kind, every ObjectMeta field but managedFields, and
+  // the Status fields of ERROR events.
+  if (kind == "Task" || kind == "Workspace" || kind == "AgentConfig" || kind == "TaskSpawner")
+    return k8s::object_filter({"spec", "status"});
+  if (kind == "Job")
+    return k8s::object_filter({"spec.activeDeadlineSeconds", "spec.backoffLimit", "status"});
+  if (kind == "Pod")
+    return k8s::object_filter({"spec.nodeName", "spec.containers", "spec.initContainers", "status"});
+  if (kind == "Secret")
+    return k8s::object_filter({"type", "immutable", "data"});
+  return std::nullopt;
+}
+
 } // namespace kelos::task

@@ -9,12 +9,21 @@
 /// The controller never writes a cached object back whole (finalizers are merge patches,
 /// status goes through /status), so nothing stripped here is lost on the server.
 
+#include "k8s/client/field_filter.hpp"
 #include "k8s/json.hpp"
 
+#include <optional>
 #include <string_view>
 
 namespace kelos::task {
 
 k8s::json project_for_task_controller(std::string_view kind, k8s::json&& object);
+
+/// What the KUBE actor decodes of a watched object of `kind` before the projection
+/// (`kube_config::decode_filter`): a superset of what `project_for_task_controller`
+/// keeps, so that projecting the filtered object gives the same result as projecting the
+/// whole one, while the parser skips a Job's pod template and every managedFields.
+/// nullopt for kinds the projection does not know (decoded whole).
+std::optional<k8s::filter_node> decode_filter_for_task_controller(std::string_view kind);
 
 } // namespace kelos::task

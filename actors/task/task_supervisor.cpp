@@ -247,6 +247,10 @@ k8s::json project_cached(const watch_spec& spec, k8s::json&& object) {
   return project_for_task_controller(spec.kind, std::move(object));
 }
 
+std::optional<k8s::filter_node> decode_filter_cached(const watch_spec& spec) {
+  return decode_filter_for_task_controller(spec.kind);
+}
+
 caf::actor spawn_task_supervisor(caf::actor_system& sys, kube_actor kube, std::shared_ptr<const controller_context> ctx,
                                  std::shared_ptr<std::atomic<bool>> ready) {
   return sys.spawn(supervisor, std::move(kube), std::move(ctx), std::move(ready));

@@ -12,11 +12,13 @@
 // they wait for that object. It stops a TASK actor when its Task is gone.
 
 #include "actors/task/task_messages.hpp"
+#include "k8s/client/field_filter.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
 #include <atomic>
+#include <optional>
 
 namespace kelos::task {
 
@@ -29,6 +31,8 @@ caf::actor spawn_task_supervisor(caf::actor_system& sys, kube_actor kube, std::s
 /// The KUBE actor cache projection the Task controller is written for
 /// (`kube_config::projection`; see actors/task/cache_projection.hpp).
 k8s::json project_cached(const watch_spec& spec, k8s::json&& object);
+/// The KUBE actor decode filter that goes with it (`kube_config::decode_filter`).
+std::optional<k8s::filter_node> decode_filter_cached(const watch_spec& spec);
 
 /// The gate and lock actors, spawned by the supervisor; exposed for actor tests.
 caf::actor spawn_dependency_gate(caf::local_actor* parent, kube_actor kube, caf::actor supervisor,

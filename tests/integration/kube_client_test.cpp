@@ -225,6 +225,39 @@ TEST_F(KubeClientIntegration, PaginatedListAndWatchOverTls) {
   EXPECT_TRUE(eventually([&] { return log->contains("apply late") && log->contains("remove cm0"); }));
 }
 
+TEST_F(KubeClientIntegration, ADecodeFilterDecidesWhatOfAWatchedObjectIsCached) {
+  start_server(false);
+  connect();
+  stop_actor(caf::actor_cast<caf::actor>(kube));
+  kube_config kc;
+  kc.decode_filter = [](const watch_spec& spec) -> std::optional<k8s::filter_node> {
+    if (spec.kind != "ConfigMap")
+      return std::nullopt;
+    return k8s::object_filter({"data.kept"});
+  };
+  kube = spawn_kube(sys, make_http_transport(client), kc);
+  auto log = std::make_shared<notes>();
+  auto sub = sys.spawn(recorder, log);
+  actors.push_back(sub);
+  watch_spec spec{"v1", "ConfigMap", "default", ""};
+  self->request(kube, 10s, atom::subscribe::value, spec, sub).receive([](atom::ok) {}, [](caf::error& e) {
+    FAIL() << caf::to_string(e);
+  });
+  ASSERT_TRUE(eventually([&] { return log->contains("synced"); }));
+  auto cm = configmap("filtered", "x");
+  cm["data"] = {{"kept", "1"}, {"skipped", "2"}};
+  cm["metadata"]["labels"] = {{"app", "a"}};
+  ASSERT_TRUE(call(k8s::create_request(configmaps(), "default", cm)));
+  ASSERT_TRUE(eventually([&] { return log->contains("apply filtered"); }));
+  k8s::json cached;
+  self->request(kube, 10s, atom::get::value, spec, k8s::object_ref{"ConfigMap", "default", "filtered"})
+    .receive([&](json_doc& d) { cached = std::move(d.value); }, [](caf::error& e) { FAIL() << caf::to_string(e); });
+  EXPECT_EQ(cached["data"], (k8s::json{{"kept", "1"}})) << cached.dump();
+  EXPECT_EQ(cached["metadata"]["labels"], (k8s::json{{"app", "a"}}));
+  EXPECT_FALSE(cached["metadata"].contains("managedFields")) << "the server sends them; the parser skipped them";
+  EXPECT_FALSE(cached["metadata"].value("resourceVersion", "").empty());
+}
+
 TEST_F(KubeClientIntegration, WatchSurvivesAServerRestartWithItsDataDir) {
   auto data = (dir / "data").string();
   start_server(false, data);

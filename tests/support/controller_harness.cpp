@@ -136,6 +136,7 @@ bool controller_harness::start_controller() {
   kc.watch.backoff.initial = std::chrono::milliseconds{100};
   kc.watch.backoff.max = std::chrono::milliseconds{500};
   kc.projection = task::project_cached;
+  kc.decode_filter = task::decode_filter_cached;
   kc.cache_view = std::make_shared<kube_cache_view>();
   kube_ = spawn_kube(*sys_, make_http_transport(controller_client_), kc);
   registry_ = std::make_unique<metrics::registry>();
