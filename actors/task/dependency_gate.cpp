@@ -32,7 +32,6 @@ struct gate_state {
   caf::actor supervisor;
   std::shared_ptr<const controller_context> ctx;
   dependency_graph graph;
-  std::map<task_id, dependency_node> nodes;
   /// The missing-dependency deadline each Task already has a wake timer for.
   std::map<task_id, k8s::time_point> timers;
   bool synced = false;
@@ -51,10 +50,11 @@ k8s::time_point now_of(const controller_context& ctx) { return ctx.now ? ctx.now
 
 void answer(self_ptr self, const task_id& id, std::vector<std::string> depends_on, verdict_promise& rp) {
   auto& st = self->state;
-  auto& node = st.nodes[id];
-  if (node.depends_on != depends_on) {
+  const auto* known = st.graph.find(id);
+  if (known != nullptr ? known->depends_on != depends_on : !depends_on.empty()) {
+    dependency_node node = known != nullptr ? *known : dependency_node{};
     node.depends_on = std::move(depends_on);
-    st.graph.upsert(id, node);
+    st.graph.upsert(id, std::move(node));
   }
   auto now = now_of(*st.ctx);
   auto verdict = st.graph.evaluate(id, now);
@@ -87,13 +87,10 @@ void on_task(self_ptr self, const k8s::object_ref& ref) {
         return;
       dependency_node node{decoded->spec.depends_on, decoded->status.phase, decoded->status.outputs,
                            decoded->status.results};
-      auto it = st.nodes.find(id);
-      bool changed = it == st.nodes.end() || it->second.phase != node.phase ||
-                     it->second.outputs != node.outputs || it->second.results != node.results ||
-                     it->second.depends_on != node.depends_on;
-      if (!changed)
+      // The graph is the one record of what the gate knows of each Task.
+      const auto* known = st.graph.find(id);
+      if (known != nullptr && *known == node)
         return;
-      st.nodes[id] = node;
       st.graph.upsert(id, std::move(node));
       wake_dependents(self, id);
     },
@@ -115,7 +112,6 @@ caf::behavior gate(self_ptr self, kube_actor kube, caf::actor supervisor, std::s
     [=](atom::remove, const watch_spec&, const k8s::object_ref& ref) {
       auto& st = self->state;
       task_id id{ref.namespace_, ref.name};
-      st.nodes.erase(id);
       st.timers.erase(id);
       st.graph.erase(id);
       wake_dependents(self, id);
