@@ -162,10 +162,6 @@ void write_failed(self_ptr self, const std::string& what, const caf::error& err)
   finish(self, delay, metrics::reconcile_result::error);
 }
 
-json with_status(json task_json, const k8s::task_status& status) {
-  task_json["status"] = k8s::encode_status(status);
-  return task_json;
-}
 
 /// A merge patch setting the finalizer list, guarded by the observed resourceVersion
 /// (a concurrent change gives 409 and a re-read). A patch, not a PUT, so fields the cache
@@ -302,8 +298,10 @@ void run_plan(self_ptr self, snapshot_ptr snap, std::shared_ptr<plan> p, size_t 
                   [=](caf::error& e) { write_failed(self, "reading the existing Job", e); });
             });
       } else if constexpr (std::is_same_v<T, write_status>) {
-        auto obj = with_status(snap->task_json, step.status);
-        call_step(self, snap, p, i, k8s::update_status_request(task_res, ns, name, obj), "writing status",
+        // The new status goes into the snapshot's Task itself, not a copy: the reply
+        // replaces it on success, and a failed write ends the pass with this snapshot.
+        snap->task_json["status"] = k8s::encode_status(step.status);
+        call_step(self, snap, p, i, k8s::update_status_request(task_res, ns, name, snap->task_json), "writing status",
                   [self, snap](json& reply) { adopt_written_task(self, *snap, std::move(reply)); });
       } else if constexpr (std::is_same_v<T, emit_event>) {
         post_event(self, st.kube, *st.ctx, snap->task_json, step.type, step.reason, step.message);
