@@ -433,22 +433,28 @@ expected<std::vector<managed_fields_entry>> parse_managed_fields(const json& obj
   return entries;
 }
 
+namespace {
+
+json entry_to_json(const managed_fields_entry& e) {
+  json j = {{"manager", e.manager},
+            {"operation", e.operation},
+            {"apiVersion", e.api_version},
+            {"fieldsType", "FieldsV1"},
+            {"fieldsV1", field_set_to_fields_v1(e.fields)}};
+  if (!e.time.empty())
+    j["time"] = e.time;
+  if (!e.subresource.empty())
+    j["subresource"] = e.subresource;
+  return j;
+}
+
+} // namespace
+
 json managed_fields_to_json(const std::vector<managed_fields_entry>& entries) {
   json out = json::array();
-  for (const auto& e : entries) {
-    if (e.fields.empty())
-      continue;
-    json j = {{"manager", e.manager},
-              {"operation", e.operation},
-              {"apiVersion", e.api_version},
-              {"fieldsType", "FieldsV1"},
-              {"fieldsV1", field_set_to_fields_v1(e.fields)}};
-    if (!e.time.empty())
-      j["time"] = e.time;
-    if (!e.subresource.empty())
-      j["subresource"] = e.subresource;
-    out.push_back(std::move(j));
-  }
+  for (const auto& e : entries)
+    if (!e.fields.empty())
+      out.push_back(entry_to_json(e));
   return out;
 }
 
@@ -473,12 +479,20 @@ update_managed_fields_impl(const json& old_obj, const json& new_obj, const std::
       }
     }
   }
+  // The stored JSON of each entry parsed from the old object: an entry this write leaves
+  // alone is copied out as it was instead of being rebuilt from its field set (most
+  // writes change one manager's entry, and rebuilding FieldsV1 trees was the larger part
+  // of this function's cost).
+  const json* stored = nullptr;
   if (!from_request) {
     auto parsed = parse_managed_fields(old_obj);
     if (!parsed)
       return parsed.error();
     entries = std::move(*parsed);
+    if (!entries.empty())
+      stored = k8s::find_path(old_obj, "metadata.managedFields");
   }
+  std::vector<bool> touched(entries.size(), stored == nullptr);
   // Like upstream's reset fields: a write to the main resource never owns `status`, and a
   // write to /status owns nothing but `status`.
   const bool status_only = subresource == "status";
@@ -505,13 +519,17 @@ update_managed_fields_impl(const json& old_obj, const json& new_obj, const std::
   for (auto it = entries.begin(); it != entries.end(); ++it) {
     if (it == mine)
       continue;
+    size_t erased = 0;
     for (const auto& p : changed)
-      it->fields.erase(p);
+      erased += it->fields.erase(p);
     for (const auto& p : removed)
-      it->fields.erase(p);
+      erased += it->fields.erase(p);
+    if (erased != 0)
+      touched[static_cast<size_t>(it - entries.begin())] = true;
   }
   if (!changed.empty()) {
     if (mine == entries.end()) {
+      touched.push_back(true); // a new entry has no stored form
       managed_fields_entry e;
       e.manager = manager;
       e.operation = "Update";
@@ -523,10 +541,23 @@ update_managed_fields_impl(const json& old_obj, const json& new_obj, const std::
     mine->fields.insert(changed.begin(), changed.end());
     mine->time = now;
   }
-  if (mine != entries.end())
+  if (mine != entries.end()) {
+    size_t erased = 0;
     for (const auto& p : removed)
-      mine->fields.erase(p);
-  return managed_fields_to_json(entries);
+      erased += mine->fields.erase(p);
+    if (!changed.empty() || erased != 0)
+      touched[static_cast<size_t>(mine - entries.begin())] = true;
+  }
+  json out = json::array();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].fields.empty())
+      continue;
+    if (!touched[i])
+      out.push_back((*stored)[i]);
+    else
+      out.push_back(entry_to_json(entries[i]));
+  }
+  return out;
 }
 
 expected<json> update_managed_fields(const json& old_obj, const json& new_obj,

@@ -259,3 +259,39 @@ TEST(ManagedFieldsDiff, AnotherManagerLosesExactlyTheChangedAndRemovedFields) {
     ASSERT_EQ(*got, api::managed_fields_to_json(want)) << "old: " << old_obj.dump() << "\nnew: " << new_obj.dump();
   }
 }
+
+// Entries a write leaves alone are copied from the stored object; the others are rebuilt.
+// Either way the result must equal rebuilding every entry.
+TEST(ManagedFieldsDiff, EntriesTheWriteLeavesAloneComeOutAsStored) {
+  auto lists = test_lists();
+  api::field_set a{{"f:spec", "f:a"}};
+  api::field_set b{{"f:spec", "f:b"}};
+  api::managed_fields_entry owner{"owner", "Update", "v1", "t0", "", a};
+  api::managed_fields_entry mine{"m", "Update", "v1", "t0", "", b};
+  json old_obj = {{"metadata", {{"name", "x"}, {"managedFields", api::managed_fields_to_json({owner, mine})}}},
+                  {"spec", {{"a", 1}, {"b", 1}}}};
+  auto write = [&](json spec) {
+    json new_obj = old_obj;
+    new_obj["spec"] = std::move(spec);
+    auto got = api::update_managed_fields(old_obj, new_obj, "m", "v1", "t1", lists);
+    EXPECT_TRUE(got) << got.error().message;
+    return got ? *got : json();
+  };
+  // Nothing changes: both entries as stored, times included.
+  EXPECT_EQ(write({{"a", 1}, {"b", 1}}), old_obj["metadata"]["managedFields"]);
+  // m changes its own field: its entry gets the new time, owner's stays as stored.
+  auto m_now = mine;
+  m_now.time = "t1";
+  EXPECT_EQ(write({{"a", 1}, {"b", 2}}), api::managed_fields_to_json({owner, m_now}));
+  // m changes owner's field: owner loses it (and its now empty entry), m takes it.
+  auto m_took = m_now;
+  m_took.fields.insert({"f:spec", "f:a"});
+  EXPECT_EQ(write({{"a", 2}, {"b", 1}}), api::managed_fields_to_json({m_took}));
+  // A new manager adds a field: both stored entries untouched, a third one appended.
+  json new_obj = old_obj;
+  new_obj["spec"]["c"] = 1;
+  auto got = api::update_managed_fields(old_obj, new_obj, "n", "v1", "t2", lists);
+  ASSERT_TRUE(got) << got.error().message;
+  api::managed_fields_entry added{"n", "Update", "v1", "t2", "", {{"f:spec", "f:c"}}};
+  EXPECT_EQ(*got, api::managed_fields_to_json({owner, mine, added}));
+}
