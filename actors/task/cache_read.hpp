@@ -1,8 +1,8 @@
 #pragma once
 
-// One cached object for the Task controller's actors (TASK actors, the dependency gate,
-// the branch lock): read straight from the KUBE actor's published caches when it has
-// them, else asked of the KUBE actor. The direct read spares the KUBE actor, the one
+// One cached object for the Task controller's actors (the supervisor, the TASK actors,
+// the dependency gate, the branch lock): read straight from the KUBE actor's published
+// caches when it has them, else asked of the KUBE actor. The direct read spares the KUBE actor, the one
 // actor every watch event passes through, a request, a decode and a reply per read.
 
 #include "actors/actors.hpp"

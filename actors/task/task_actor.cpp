@@ -162,7 +162,6 @@ void write_failed(self_ptr self, const std::string& what, const caf::error& err)
   finish(self, delay, metrics::reconcile_result::error);
 }
 
-
 /// A merge patch setting the finalizer list, guarded by the observed resourceVersion
 /// (a concurrent change gives 409 and a re-read). A patch, not a PUT, so fields the cache
 /// does not keep (annotations, managedFields) are never written back.

@@ -1,6 +1,7 @@
 #include "actors/task/task_supervisor.hpp"
 
 #include "actors/task/cache_projection.hpp"
+#include "actors/task/cache_read.hpp"
 #include "actors/task/task_actor.hpp"
 #include "runtime/caf_error.hpp"
 #include "runtime/log.hpp"
@@ -92,23 +93,23 @@ void become_ready(self_ptr self) {
 
 void on_pod(self_ptr self, const k8s::object_ref& ref) {
   auto& st = self->state;
-  self->request(st.kube, caf::infinite, atom::get::value, pods_spec(*st.ctx), ref)
-    .then(
-      [=](json_doc& doc) {
-        if (doc.value.is_null())
-          return;
-        const k8s::json* task = k8s::find_path(doc.value, "metadata.labels");
-        if (!task || !task->is_object() || !task->contains("kelos.dev/task") || !(*task)["kelos.dev/task"].is_string())
-          return;
-        task_id id{ref.namespace_, (*task)["kelos.dev/task"].get<std::string>()};
-        auto& st = self->state;
-        auto it = st.actors.find(id);
-        if (st.ready && it != st.actors.end())
-          self->send(it->second, atom::pod::value, ref.name);
-      },
-      [=](caf::error& err) {
-        logging::debug({"task controller", ref.to_string()}, "reading: {}", from_caf_error(err).render());
-      });
+  read_cached(
+    self, st.kube, st.ctx->caches.get(), pods_spec(*st.ctx), ref,
+    [self, ref](k8s::json pod) {
+      if (pod.is_null())
+        return;
+      const k8s::json* task = k8s::find_path(pod, "metadata.labels");
+      if (!task || !task->is_object() || !task->contains("kelos.dev/task") || !(*task)["kelos.dev/task"].is_string())
+        return;
+      task_id id{ref.namespace_, (*task)["kelos.dev/task"].get<std::string>()};
+      auto& st = self->state;
+      auto it = st.actors.find(id);
+      if (st.ready && it != st.actors.end())
+        self->send(it->second, atom::pod::value, ref.name);
+    },
+    [ref](caf::error& err) {
+      logging::debug({"task controller", ref.to_string()}, "reading: {}", from_caf_error(err).render());
+    });
 }
 
 /// The cache spec a waited-for reference lives in.
@@ -134,15 +135,15 @@ void watch_ref(self_ptr self, const k8s::object_ref& ref, const task_id& id) {
   auto spec = spec_of_ref(*st.ctx, ref.kind);
   if (!spec)
     return;
-  self->request(st.kube, caf::infinite, atom::get::value, *spec, ref)
-    .then(
-      [=](json_doc& doc) {
-        if (!doc.value.is_null())
-          route(self, id);
-      },
-      [=](caf::error& err) {
-        logging::debug({"task controller", ref.to_string()}, "reading: {}", from_caf_error(err).render());
-      });
+  read_cached(
+    self, st.kube, st.ctx->caches.get(), *spec, ref,
+    [self, id](k8s::json obj) {
+      if (!obj.is_null())
+        route(self, id);
+    },
+    [ref](caf::error& err) {
+      logging::debug({"task controller", ref.to_string()}, "reading: {}", from_caf_error(err).render());
+    });
 }
 
 caf::behavior supervisor(self_ptr self, kube_actor kube, std::shared_ptr<const controller_context> ctx,
