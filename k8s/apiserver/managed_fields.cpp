@@ -448,15 +448,24 @@ json entry_to_json(const managed_fields_entry& e) {
   return j;
 }
 
-} // namespace
-
-json managed_fields_to_json(const std::vector<managed_fields_entry>& entries) {
+/// The managedFields list of `entries`, leaving out entries that own nothing. An entry
+/// for which `stored` is non-null is copied from that JSON instead of being rebuilt.
+json entries_to_json(const std::vector<managed_fields_entry>& entries, const std::vector<const json*>& stored) {
   json out = json::array();
-  for (const auto& e : entries)
-    if (!e.fields.empty())
-      out.push_back(entry_to_json(e));
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].fields.empty())
+      continue;
+    if (i < stored.size() && stored[i] != nullptr)
+      out.push_back(*stored[i]);
+    else
+      out.push_back(entry_to_json(entries[i]));
+  }
   return out;
 }
+
+} // namespace
+
+json managed_fields_to_json(const std::vector<managed_fields_entry>& entries) { return entries_to_json(entries, {}); }
 
 static expected<json>
 update_managed_fields_impl(const json& old_obj, const json& new_obj, const std::string& manager,
@@ -482,17 +491,19 @@ update_managed_fields_impl(const json& old_obj, const json& new_obj, const std::
   // The stored JSON of each entry parsed from the old object: an entry this write leaves
   // alone is copied out as it was instead of being rebuilt from its field set (most
   // writes change one manager's entry, and rebuilding FieldsV1 trees was the larger part
-  // of this function's cost).
-  const json* stored = nullptr;
+  // of this function's cost). An entry the write changes loses its stored form.
+  std::vector<const json*> stored;
   if (!from_request) {
     auto parsed = parse_managed_fields(old_obj);
     if (!parsed)
       return parsed.error();
     entries = std::move(*parsed);
-    if (!entries.empty())
-      stored = k8s::find_path(old_obj, "metadata.managedFields");
+    if (!entries.empty()) {
+      const json& list = *k8s::find_path(old_obj, "metadata.managedFields"); // one entry per item
+      for (const auto& item : list)
+        stored.push_back(&item);
+    }
   }
-  std::vector<bool> touched(entries.size(), stored == nullptr);
   // Like upstream's reset fields: a write to the main resource never owns `status`, and a
   // write to /status owns nothing but `status`.
   const bool status_only = subresource == "status";
@@ -516,6 +527,12 @@ update_managed_fields_impl(const json& old_obj, const json& new_obj, const std::
     return e.manager == manager && e.operation == "Update" && e.api_version == api_version
            && e.subresource == subresource;
   });
+  // An entry this write changes is rebuilt from its fields, not copied.
+  auto rebuild = [&](std::vector<managed_fields_entry>::const_iterator it) {
+    auto i = static_cast<size_t>(it - entries.cbegin());
+    if (i < stored.size())
+      stored[i] = nullptr;
+  };
   for (auto it = entries.begin(); it != entries.end(); ++it) {
     if (it == mine)
       continue;
@@ -525,11 +542,10 @@ update_managed_fields_impl(const json& old_obj, const json& new_obj, const std::
     for (const auto& p : removed)
       erased += it->fields.erase(p);
     if (erased != 0)
-      touched[static_cast<size_t>(it - entries.begin())] = true;
+      rebuild(it);
   }
   if (!changed.empty()) {
     if (mine == entries.end()) {
-      touched.push_back(true); // a new entry has no stored form
       managed_fields_entry e;
       e.manager = manager;
       e.operation = "Update";
@@ -546,18 +562,9 @@ update_managed_fields_impl(const json& old_obj, const json& new_obj, const std::
     for (const auto& p : removed)
       erased += mine->fields.erase(p);
     if (!changed.empty() || erased != 0)
-      touched[static_cast<size_t>(mine - entries.begin())] = true;
+      rebuild(mine);
   }
-  json out = json::array();
-  for (size_t i = 0; i < entries.size(); ++i) {
-    if (entries[i].fields.empty())
-      continue;
-    if (!touched[i])
-      out.push_back((*stored)[i]);
-    else
-      out.push_back(entry_to_json(entries[i]));
-  }
-  return out;
+  return entries_to_json(entries, stored);
 }
 
 expected<json> update_managed_fields(const json& old_obj, const json& new_obj,
