@@ -9,6 +9,7 @@
 #include "k8s/apiserver/openapi.hpp"
 #include "k8s/apiserver/request_context.hpp"
 #include "k8s/apiserver/server_side_apply.hpp"
+#include "k8s/apiserver/stored_object.hpp"
 #include "k8s/apiserver/strategic_merge.hpp"
 #include "k8s/apiserver/table.hpp"
 #include "k8s/status.hpp"
@@ -71,6 +72,23 @@ json outgoing(const std::shared_ptr<const json>& obj, const resource_info& info)
       out["kind"] = info.kind;
   }
   return out;
+}
+
+/// The reply to a write: the committed text as it is when it already reads as `outgoing`
+/// would make it (this version, a kind), which spares a copy and a serialisation of the
+/// object per write; else the tree, made outgoing.
+server_response write_response(int code, const write_result& w, const resource_info& info) {
+  if (w.stored && w.object && w.object->is_object()) {
+    auto av = w.object->find("apiVersion");
+    if (av != w.object->end() && av->is_string() && av->get_ref<const std::string&>() == info.api_version() &&
+        w.object->contains("kind")) {
+      server_response r;
+      r.status = code;
+      r.body = w.stored->text();
+      return r;
+    }
+  }
+  return json_response(code, outgoing(w.object, info));
 }
 
 std::string user_agent_manager(const server_request& req) {
@@ -357,7 +375,7 @@ server_response api_handlers::handle_resource(server_request& req, const api_pat
     }();
     if (!w)
       return error_response(w.error());
-    auto r = json_response(201, outgoing(w->object, info));
+    auto r = write_response(201, *w, info);
     add_warnings(r, adm.warnings);
     return r;
   }
@@ -409,7 +427,7 @@ server_response api_handlers::handle_resource(server_request& req, const api_pat
     }();
     if (!w)
       return error_response(w.error());
-    auto r = json_response(w->created ? 201 : 200, outgoing(w->object, info));
+    auto r = write_response(w->created ? 201 : 200, *w, info);
     add_warnings(r, adm.warnings);
     return r;
   }
@@ -512,7 +530,7 @@ server_response api_handlers::handle_resource(server_request& req, const api_pat
     }();
     if (!w)
       return error_response(w.error());
-    auto r = json_response(w->created ? 201 : 200, outgoing(w->object, info));
+    auto r = write_response(w->created ? 201 : 200, *w, info);
     add_warnings(r, adm.warnings);
     return r;
   }

@@ -443,7 +443,13 @@ struct object_store::impl {
       gc_queue.push_back({false, cid, key, {}});
   }
 
-  api_result<object_ptr> commit_put(collection& c, const std::string& key, json obj) {
+  /// What `commit_put` stored: the tree and the entry holding its text.
+  struct committed {
+    object_ptr object;
+    stored_ptr entry;
+  };
+
+  api_result<committed> commit_put(collection& c, const std::string& key, json obj) {
     int64_t rv = rev + 1;
     meta_mut(obj)["resourceVersion"] = std::to_string(rv);
     auto sp = std::make_shared<const json>(std::move(obj));
@@ -473,7 +479,7 @@ struct object_store::impl {
     after_commit(c, prev ? watch_event_type::modified : watch_event_type::added, entry, sp,
                  prev_entry, prev, rv);
     gc_triggers(c, key, *sp, false, prev.get());
-    return sp;
+    return committed{sp, entry};
   }
 
   api_result<object_ptr> commit_delete(collection& c, const std::string& key) {
@@ -713,11 +719,11 @@ struct object_store::impl {
       obj = std::move(*admitted);
     }
     if (opts.dry_run)
-      return write_result{std::make_shared<const json>(std::move(obj)), true, false};
+      return write_result{std::make_shared<const json>(std::move(obj)), true, false, nullptr};
     auto stored = commit_put(c, key, std::move(obj));
     if (!stored)
       return std::move(stored).error();
-    return write_result{*stored, true, false};
+    return write_result{stored->object, true, false, stored->entry};
   }
 
   // --- update ------------------------------------------------------------------------------
@@ -823,9 +829,9 @@ struct object_store::impl {
     if (generation_content_differs(next, *cur, has_status))
       meta_mut(next)["generation"] = k8s::get_int(cm, "generation", 0) + 1;
     if (next == *cur)
-      return write_result{cur, false, true};
+      return write_result{cur, false, true, nullptr};
     if (opts.dry_run)
-      return write_result{std::make_shared<const json>(std::move(next)), false, false};
+      return write_result{std::make_shared<const json>(std::move(next)), false, false, nullptr};
     std::string key = key_of(res.namespaced ? ns : "", name);
     if (is_deleting(next) && finalizers_of(next).empty() && !is_namespace(c)) {
       // Removing the last finalizer of a deleting object deletes it: one DELETED event (as
@@ -834,12 +840,12 @@ struct object_store::impl {
       if (!gone)
         return std::move(gone).error();
       meta_mut(next)["resourceVersion"] = meta_string(**gone, "resourceVersion");
-      return write_result{std::make_shared<const json>(std::move(next)), false, false};
+      return write_result{std::make_shared<const json>(std::move(next)), false, false, nullptr};
     }
     auto stored = commit_put(c, key, std::move(next));
     if (!stored)
       return std::move(stored).error();
-    return write_result{*stored, false, false};
+    return write_result{stored->object, false, false, stored->entry};
   }
 
   // --- delete ------------------------------------------------------------------------------
@@ -916,7 +922,7 @@ struct object_store::impl {
     auto stored = commit_put(c, key, std::move(next));
     if (!stored)
       return std::move(stored).error();
-    return delete_result{*stored, false};
+    return delete_result{stored->object, false};
   }
 
   // --- garbage collection ----------------------------------------------------------------

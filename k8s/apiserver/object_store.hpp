@@ -137,6 +137,9 @@ struct write_result {
   bool created = false;
   /// True when the write changed nothing (no RV bump, no event).
   bool unchanged = false;
+  /// The committed entry, whose text is `object` serialised: a reply can send it as it is
+  /// instead of serialising the tree again. Null for dry runs and unchanged writes.
+  std::shared_ptr<const stored_object> stored;
 };
 
 /// The kind of operation seen by an admission hook.

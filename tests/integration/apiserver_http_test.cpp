@@ -295,6 +295,52 @@ TEST_F(ApiServerDurableHttpTest, PipelinedWritesAreAnsweredInRequestOrderOnceDur
       << i;
 }
 
+std::string request(const std::string& method, const std::string& target, const std::string& body,
+                    const std::string& content_type = "application/json") {
+  return method + " " + target + " HTTP/1.1\r\nHost: x\r\nContent-Type: " + content_type +
+         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// A write's reply is the object as stored: the same bytes a GET right after returns, for
+// create, update, merge patch and a status update alike (the reply is sent from the committed
+// text); a dry run and a write that changes nothing still answer with the whole object.
+TEST_F(ApiServerDurableHttpTest, WriteRepliesCarryTheObjectExactlyAsStored) {
+  start();
+  raw_client c(server_->port());
+  ASSERT_TRUE(c.connected());
+  const std::string cm = "/api/v1/namespaces/default/configmaps/same";
+  const std::string put_body =
+    R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"same"},"data":{"a":"1","b":"two"}})";
+  const std::string ns_path = "/api/v1/namespaces/quoted";
+  std::string burst = post_configmap("same") + get(cm) + request("PUT", cm, put_body) + get(cm) +
+                      request("PATCH", cm, R"({"data":{"b":null,"c":"3"}})", "application/merge-patch+json") +
+                      get(cm) + request("POST", "/api/v1/namespaces", R"({"metadata":{"name":"quoted"}})") +
+                      get(ns_path) +
+                      request("PUT", ns_path + "/status",
+                              R"({"metadata":{"name":"quoted"},"status":{"phase":"Active","conditions":[]}})") +
+                      get(ns_path) +
+                      request("POST", "/api/v1/namespaces/default/configmaps?dryRun=All",
+                              R"({"metadata":{"name":"dry"},"data":{"x":"y"}})") +
+                      request("PATCH", cm, R"({"data":{"c":"3"}})", "application/merge-patch+json") + get(cm);
+  c.send(burst);
+  ASSERT_TRUE(c.read_until([](const std::string& r) { return split_responses(r).size() == 13; },
+                           std::chrono::seconds(10)))
+    << c.received();
+  auto r = split_responses(c.received());
+  const std::vector<int> codes{201, 200, 200, 200, 200, 200, 201, 200, 200, 200, 201, 200, 200};
+  for (std::size_t i = 0; i < codes.size(); ++i)
+    EXPECT_EQ(r[i].first, codes[i]) << i << ": " << r[i].second;
+  for (std::size_t write : {0u, 2u, 4u, 6u, 8u})
+    EXPECT_EQ(r[write].second, r[write + 1].second) << "write " << write << " answered other bytes than the GET after it";
+  EXPECT_NE(r[4].second.find(R"("data":{"a":"1","c":"3"})"), std::string::npos) << r[4].second;
+  EXPECT_NE(r[8].second.find(R"("phase":"Active")"), std::string::npos) << r[8].second;
+  for (std::size_t i : {10u, 11u}) {
+    EXPECT_NE(r[i].second.find(R"("apiVersion":"v1")"), std::string::npos) << i << ": " << r[i].second;
+    EXPECT_NE(r[i].second.find(R"("kind":"ConfigMap")"), std::string::npos) << i << ": " << r[i].second;
+  }
+  EXPECT_EQ(r[11].second, r[12].second) << "a patch that changes nothing answers the stored object";
+}
+
 TEST_F(ApiServerDurableHttpTest, FailedSyncAnswersTheWaitingWritesWith500InOrder) {
   std::atomic<bool> fail{false};
   start([&](int fd) {
