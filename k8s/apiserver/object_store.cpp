@@ -291,6 +291,8 @@ struct object_store::impl {
   std::thread snapshot_thread;
   std::atomic<bool> snapshot_running{false};
   std::atomic<int64_t> snapshot_failures{0};
+  /// Automatic compactions started (`durability_stats::compactions`).
+  uint64_t compactions = 0;
 
   ~impl() {
     if (snapshot_thread.joinable())
@@ -402,8 +404,16 @@ struct object_store::impl {
     fan_out(c, type, entry, obj, prev, rv);
     if (!on_change.empty())
       hook_queue.emplace_back(c.info, watch_event{type, obj, rv});
-    if (durable && cfg.compact_every > 0 && durable->records_since_snapshot() >= cfg.compact_every)
+    if (durable && cfg.compact_every > 0 && durable->records_since_snapshot() >= cfg.compact_every &&
+        durable->records_since_snapshot() >= live_objects())
       compact_in_background();
+  }
+
+  size_t live_objects() const {
+    size_t n = 0;
+    for (const auto* c : by_id)
+      n += c->objects.size();
+    return n;
   }
 
   // Queues GC work that a change to (or removal of) `obj` may unblock.
@@ -517,6 +527,7 @@ struct object_store::impl {
       return; // the log keeps growing until the running one finishes; checked again next commit
     if (snapshot_thread.joinable())
       snapshot_thread.join();
+    ++compactions;
     if (durable->has_old_log()) {
       (void)snapshot_locked();
       return;
@@ -1242,6 +1253,8 @@ durability_stats object_store::durability() const {
   std::lock_guard lock(impl_->mu);
   durability_stats out;
   out.failures = impl_->wal_failures;
+  out.compactions = impl_->compactions;
+  out.compacting = impl_->snapshot_running.load(std::memory_order_acquire);
   if (auto& w = impl_->durable) {
     auto st = w->stats();
     out.records = st.records;

@@ -22,7 +22,11 @@ struct store_config {
   std::string data_dir;
   /// fsync every WAL append before acknowledging the write (off only for benchmarks).
   bool fsync = true;
-  /// Compact the WAL into a snapshot after this many appended records.
+  /// Compact the WAL into a snapshot once it holds this many records since the last
+  /// snapshot, and at least as many as there are live objects: a snapshot writes every
+  /// object, so a large store snapshots less often and each write's share of the cost stays
+  /// bounded (recovery then replays at most about as many records as the snapshot holds).
+  /// 0 = never compact automatically.
   size_t compact_every = 10000;
   /// Number of past events kept for watch replay and consistent continue pages. Older
   /// resource versions get 410 (`--compact-window`); 0 keeps none.
@@ -44,6 +48,10 @@ struct durability_stats {
   uint64_t records = 0;
   /// fdatasync calls of group commits since open (fewer than `records` when writes share).
   uint64_t syncs = 0;
+  /// Automatic log compactions (rotation plus snapshot) started since open.
+  uint64_t compactions = 0;
+  /// A background snapshot is being written now.
+  bool compacting = false;
   /// Writes that failed because the WAL could not be written or synced.
   int64_t failures = 0;
   /// The WAL has failed; every later write fails with 500.

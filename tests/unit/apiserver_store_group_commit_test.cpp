@@ -281,6 +281,75 @@ TEST_F(StoreGroupCommitTest, BackgroundCompactionLeavesSnapshotAndNoRotatedLog) 
   EXPECT_EQ((*s)->list(res("configmaps"), "default")->items.size(), 95u);
 }
 
+namespace {
+
+// Lets a running background snapshot finish (a rotation that comes due meanwhile is put off
+// to a later write), so that the compaction count depends on the rule alone.
+void settle(object_store& s) {
+  for (int i = 0; i < 2000 && s.durability().compacting; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+} // namespace
+
+// A snapshot writes every live object, so the log is compacted every `compact_every` records
+// only while the store is small. Once it holds more objects than that, a compaction waits for
+// as many records as there are objects: a store that only grows replays no more than one
+// record per object and is not compacted again, updates of a large store compact once per
+// store-sized batch, and a store of few objects updated often compacts every `compact_every`.
+TEST_F(StoreGroupCommitTest, CompactionWaitsForAsManyRecordsAsLiveObjects) {
+  auto c = cfg();
+  c.fsync = false;
+  c.compact_every = 10;
+  {
+    auto s = object_store::open(c);
+    ASSERT_TRUE(s) << s.error().message;
+    for (int i = 0; i < 300; ++i) {
+      ASSERT_TRUE((*s)->create(res("configmaps"), "default", configmap("grow" + std::to_string(i))));
+      settle(**s);
+    }
+    const auto grown = (*s)->durability().compactions;
+    EXPECT_GE(grown, 1u);
+    EXPECT_LE(grown, 2u) << "one compaction every 10 records would make 30";
+    for (int round = 0; round < 2; ++round)
+      for (int i = 0; i < 300; ++i) {
+        auto w = (*s)->mutate(res("configmaps"), "default", "grow" + std::to_string(i),
+                              [round](const json* cur) -> api_result<json> {
+                                json next = *cur;
+                                next["data"] = {{"round", std::to_string(round)}};
+                                return next;
+                              });
+        ASSERT_TRUE(w) << w.error().message;
+        settle(**s);
+      }
+    const auto updated = (*s)->durability().compactions - grown;
+    EXPECT_GE(updated, 1u) << "600 updates of 300 objects";
+    EXPECT_LE(updated, 2u);
+  }
+  std::filesystem::remove_all(dir);
+  {
+    auto s = object_store::open(c);
+    ASSERT_TRUE(s) << s.error().message;
+    ASSERT_TRUE((*s)->create(res("configmaps"), "default", configmap("hot")));
+    for (int i = 0; i < 100; ++i) {
+      auto w = (*s)->mutate(res("configmaps"), "default", "hot", [i](const json* cur) -> api_result<json> {
+        json next = *cur;
+        next["data"] = {{"i", std::to_string(i)}};
+        return next;
+      });
+      ASSERT_TRUE(w) << w.error().message;
+      settle(**s);
+    }
+    EXPECT_GE((*s)->durability().compactions, 9u) << "a small store compacts every compact_every records";
+  }
+  recovery_report rep;
+  auto s = object_store::open(c, &rep);
+  ASSERT_TRUE(s) << s.error().message;
+  auto hot = (*s)->get(res("configmaps"), "default", "hot");
+  ASSERT_TRUE(hot);
+  EXPECT_EQ((*hot.value())["data"]["i"], "99");
+}
+
 // Deferred durability (the HTTP front's path): writes in a deferred scope return without
 // waiting for the sync; `when_durable` answers once the covering fdatasync has run.
 
