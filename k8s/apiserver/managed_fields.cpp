@@ -110,6 +110,76 @@ void walk(const json& obj, field_path& fp, const std::string& sp, const list_typ
   }
 }
 
+// fields_v1_of: the walk above, writing FieldsV1 nodes instead of paths. A node exists only
+// where a path ends or passes, as in field_set_to_fields_v1's tree.
+enum class v1_level { top, metadata, nested };
+
+bool untracked_at(v1_level level, const std::string& key, bool ignore_status) {
+  if (level == v1_level::nested)
+    return false;
+  field_path fp;
+  if (level == v1_level::metadata)
+    fp.push_back("f:metadata");
+  fp.push_back("f:" + key);
+  return is_untracked_field(fp, ignore_status);
+}
+
+bool v1_members(const json& obj, json& node, v1_level level, const std::string& sp, const list_type_info& lists,
+                bool ignore_status);
+
+// Fills `node`, the FieldsV1 node of value `v`; false when a map list repeats a key.
+bool v1_value(const json& v, json& node, const std::string& sp, const list_type_info& lists, bool ignore_status,
+              v1_level level) {
+  if (v.is_object() && !v.empty())
+    return v1_members(v, node, level, sp, lists, ignore_status);
+  if (v.is_array() && !v.empty()) {
+    list_type lt = lists.lookup(sp);
+    if (lt.kind == list_kind::set) {
+      for (const auto& item : v)
+        node["v:" + item.dump()] = json::object();
+      return true;
+    }
+    if (lt.kind == list_kind::map && !lt.keys.empty()) {
+      bool keyed = std::all_of(v.begin(), v.end(), [&](const json& item) {
+        return item.is_object() && std::all_of(lt.keys.begin(), lt.keys.end(),
+                                               [&](const std::string& k) { return item.contains(k); });
+      });
+      if (keyed) {
+        for (const auto& item : v) {
+          json key = json::object();
+          for (const auto& k : lt.keys)
+            key[k] = item[k];
+          auto [it, fresh] = node.emplace("k:" + key.dump(), json::object());
+          if (!fresh)
+            return false;
+          if (!v1_members(item, *it, v1_level::nested, sp, lists, ignore_status))
+            return false;
+          if (!it->empty())
+            (*it)["."] = json::object(); // the item is owned as a whole, and its fields
+        }
+        return true;
+      }
+    }
+  }
+  return true; // a leaf: the node stays {}
+}
+
+bool v1_members(const json& obj, json& node, v1_level level, const std::string& sp, const list_type_info& lists,
+                bool ignore_status) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (untracked_at(level, it.key(), ignore_status))
+      continue;
+    auto [child, fresh] = node.emplace("f:" + it.key(), json::object());
+    const v1_level next = level == v1_level::top && it.key() == "metadata" ? v1_level::metadata : v1_level::nested;
+    if (!v1_value(*it, *child, child_schema_path(sp, it.key()), lists, ignore_status, next))
+      return false;
+    // An object whose every member is untracked contributes no path, hence no node.
+    if (fresh && child->empty() && it->is_object() && !it->empty())
+      node.erase(child);
+  }
+  return true;
+}
+
 const json* find_item(const json& list, const std::string& element) {
   if (!list.is_array())
     return nullptr;
@@ -380,6 +450,13 @@ field_set fields_of(const json& obj, const list_type_info& lists, bool ignore_st
   return out;
 }
 
+std::optional<json> fields_v1_of(const json& obj, const list_type_info& lists, bool ignore_status) {
+  json out = json::object();
+  if (obj.is_object() && !v1_members(obj, out, v1_level::top, "", lists, ignore_status))
+    return std::nullopt;
+  return out;
+}
+
 const json* value_at(const json& obj, const field_path& path) {
   const json* cur = &obj;
   for (const auto& element : path) {
@@ -486,6 +563,24 @@ update_managed_fields_impl(const json& old_obj, const json& new_obj, const std::
         entries = std::move(*p);
         from_request = true;
       }
+    }
+  }
+  // A create with no managedFields of its own: the writer owns every tracked field, which
+  // one walk writes as FieldsV1 directly (no set of paths, no diff against nothing).
+  if (!from_request && !old_obj.is_object() && subresource.empty() && new_obj.is_object()) {
+    if (auto v1 = fields_v1_of(new_obj, lists, true)) {
+      json out = json::array();
+      if (!v1->empty()) {
+        json e = {{"manager", manager},
+                  {"operation", "Update"},
+                  {"apiVersion", api_version},
+                  {"fieldsType", "FieldsV1"},
+                  {"fieldsV1", std::move(*v1)}};
+        if (!now.empty())
+          e["time"] = now;
+        out.push_back(std::move(e));
+      }
+      return out;
     }
   }
   // The stored JSON of each entry parsed from the old object: an entry this write leaves

@@ -4,6 +4,7 @@
 #include "k8s/json.hpp"
 #include "runtime/error.hpp"
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -42,6 +43,12 @@ bool is_untracked_field(const field_path& path, bool ignore_status = false);
 /// children (an empty object is itself a leaf); map lists contribute each item (as a whole)
 /// plus its children; set lists contribute `v:` items; atomic lists and scalars are leaves.
 field_set fields_of(const json& obj, const list_type_info& lists, bool ignore_status = false);
+
+/// `field_set_to_fields_v1(fields_of(obj, lists, ignore_status))`, built in one walk without
+/// the intermediate set of paths (what a create's managedFields entry holds). nullopt when a
+/// map list of `obj` repeats an item key: the caller then takes the set-based path, which
+/// merges such items.
+std::optional<json> fields_v1_of(const json& obj, const list_type_info& lists, bool ignore_status = false);
 
 /// The value at `path` in `obj`, or nullptr when absent.
 const json* value_at(const json& obj, const field_path& path);

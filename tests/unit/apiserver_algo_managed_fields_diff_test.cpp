@@ -295,3 +295,44 @@ TEST(ManagedFieldsDiff, EntriesTheWriteLeavesAloneComeOutAsStored) {
   api::managed_fields_entry added{"n", "Update", "v1", "t2", "", {{"f:spec", "f:c"}}};
   EXPECT_EQ(*got, api::managed_fields_to_json({owner, mine, added}));
 }
+
+// A create's entry is built as FieldsV1 in one walk (fields_v1_of); it must equal the
+// encoding of the field set, with and without status, and give way (nullopt) exactly when a
+// map list repeats an item key, where the set-based path merges the items.
+TEST(ManagedFieldsDiff, FieldsV1BuiltInOneWalkEqualsTheFieldSetEncoding) {
+  auto lists = test_lists();
+  random_objects gen(20261125);
+  int direct = 0, merged = 0;
+  for (int i = 0; i < 4000; ++i) {
+    json obj = i % 3 == 0 ? gen.mutate(gen.object()) : gen.object();
+    for (bool ignore_status : {true, false}) {
+      auto want = api::field_set_to_fields_v1(api::fields_of(obj, lists, ignore_status));
+      auto got = api::fields_v1_of(obj, lists, ignore_status);
+      if (got) {
+        ASSERT_EQ(*got, want) << obj.dump() << "\nignore_status: " << ignore_status;
+        ++direct;
+      } else {
+        ++merged;
+      }
+    }
+  }
+  EXPECT_GT(direct, 6000);
+  EXPECT_GT(merged, 0) << "the generator makes map lists with repeated keys";
+}
+
+TEST(ManagedFieldsDiff, FieldsV1OfAnObjectWithOnlyUntrackedFieldsIsEmpty) {
+  auto lists = test_lists();
+  json obj = {{"apiVersion", "v1"}, {"kind", "Thing"}, {"metadata", {{"name", "x"}, {"uid", "u"}}},
+              {"status", {{"phase", "Running"}}}};
+  EXPECT_EQ(api::fields_v1_of(obj, lists, true), json::object());
+  auto created = api::update_managed_fields(json(), obj, "m", "v1", "t", lists);
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(*created, json::array()) << "a create that owns nothing has no entry";
+  json with_spec = obj;
+  with_spec["spec"] = {{"items", json::array({{{"name", "a"}, {"v", 1}}})}, {"empty", json::object()}};
+  auto entry = api::update_managed_fields(json(), with_spec, "m", "v1", "t", lists);
+  ASSERT_TRUE(entry) << entry.error().message;
+  EXPECT_EQ(*entry, json::parse(R"([{"manager":"m","operation":"Update","apiVersion":"v1","time":"t",
+    "fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:empty":{},"f:items":{"k:{\"name\":\"a\"}":{
+    ".":{},"f:name":{},"f:v":{}}}}}}])"));
+}
