@@ -132,6 +132,8 @@ stream_pump::~stream_pump() {
 void stream_pump::wake() {
   {
     std::lock_guard<std::mutex> guard(mu_);
+    if (woken_)
+      return; // already signalled: the pump's next pass sees this event too
     woken_ = true;
   }
   cv_.notify_one();
