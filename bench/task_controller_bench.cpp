@@ -345,6 +345,18 @@ std::pair<std::size_t, std::size_t> stored_sizes(kelos::apiserver::object_store&
   return {task, job};
 }
 
+/// "R WAL records, S fdatasyncs (R/S per sync), C compactions" between two readings.
+std::string wal_figures(const kelos::apiserver::durability_stats& from, const kelos::apiserver::durability_stats& to) {
+  const auto records = to.records - from.records;
+  const auto syncs = to.syncs - from.syncs;
+  std::ostringstream out;
+  out << records << " WAL records, " << syncs << " fdatasyncs";
+  if (syncs > 0)
+    out << " (" << fixed(static_cast<double>(records) / static_cast<double>(syncs), 1) << " records per sync)";
+  out << ", " << (to.compactions - from.compactions) << " compactions";
+  return out.str();
+}
+
 /// Counts Tasks in `ns` whose status names their Job, and Events in `ns`.
 std::pair<long long, long long> count_status_and_events(kelos::apiserver::object_store& store, const std::string& ns) {
   static const auto registry = kelos::k8s::resource_registry::with_builtins();
@@ -378,12 +390,14 @@ bool wait_until_settled(pid_t pid, kelos::apiserver::object_store& store, long l
 
 /// The baseline: POST each Task, then its Job, on `connections` threads; prints its block
 /// and returns Tasks/s (0 with `failed` > 0 when a write failed).
-double run_baseline(kelos::k8s::http_client& client, long long n, int connections, const std::string& job_tmpl,
-                    long long& failed) {
+double run_baseline(kelos::k8s::http_client& client, kelos::apiserver::object_store& store, long long n,
+                    int connections, const std::string& job_tmpl, long long& failed) {
   load_result load(n);
   const double cpu0 = kelos::bench::process_cpu_seconds();
+  const auto wal0 = store.durability();
   run_load(client, baseline_ns, n, connections, job_tmpl, 0, load);
   const double cpu = kelos::bench::process_cpu_seconds() - cpu0;
+  const auto wal1 = store.durability();
   int64_t first = INT64_MAX, last = 0;
   std::vector<int64_t> pair;
   for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
@@ -404,7 +418,7 @@ double run_baseline(kelos::k8s::http_client& client, long long n, int connection
             << "Task create reply p50 " << fixed(ms(create.p50), 2) << " ms, p99 " << fixed(ms(create.p99), 2)
             << " ms; Task reply -> Job reply p50 " << fixed(ms(job.p50), 2) << " ms, p99 " << fixed(ms(job.p99), 2)
             << " ms\n"
-            << "bench process CPU (server + load): " << fixed(cpu, 2) << " s\n";
+            << "bench process CPU (server + load): " << fixed(cpu, 2) << " s; " << wal_figures(wal0, wal1) << "\n";
   if (failed > 0)
     std::cerr << "FAILED: " << failed << " baseline writes failed; first: " << load.first_error << "\n";
   return rate;
@@ -548,6 +562,7 @@ int main(int argc, char** argv) {
   });
 
   const double bench_cpu0 = kelos::bench::process_cpu_seconds();
+  const auto wal0 = (*server)->store().durability();
   load_result ctl_load(n);
   run_load(*client, controller_ns, n, connections, {}, rate, ctl_load);
   const int64_t creates_done = steady_ns();
@@ -568,6 +583,7 @@ int main(int argc, char** argv) {
   const proc_memory jobs_mem = died ? proc_memory{} : read_proc_memory(pid);
   const double jobs_cpu = died ? 0 : proc_cpu_seconds(pid) - idle_cpu;
   const double bench_cpu = kelos::bench::process_cpu_seconds() - bench_cpu0;
+  const auto wal1 = (*server)->store().durability();
 
   int64_t settled_ns = 0; // 0: not waited for, < 0: not reached
   proc_memory settled_mem;
@@ -630,7 +646,8 @@ int main(int argc, char** argv) {
   const auto [task_bytes, job_bytes] = stored_sizes((*server)->store(), controller_ns, task_name(0));
   std::cout << "Tasks with status.jobName: " << tasks_with_job << "/" << n << "; Events: " << events << "/" << n
             << "; stored JSON of " << task_name(0) << ": Task " << task_bytes << " B, Job " << job_bytes << " B\n"
-            << "bench process CPU (server + load) until the last Job: " << fixed(bench_cpu, 2) << " s\n"
+            << "bench process CPU (server + load) until the last Job: " << fixed(bench_cpu, 2) << " s; "
+            << wal_figures(wal0, wal1) << "\n"
             << "controller stop: " << stopped << "\n";
   if (ctl_load.failed > 0)
     fail(std::to_string(ctl_load.failed.load()) + " Task creates failed; first: " + ctl_load.first_error);
@@ -647,7 +664,7 @@ int main(int argc, char** argv) {
 
   // ---- phase 2: baseline ---------------------------------------------------------------
   long long base_failed = 0;
-  const double base_rate = run_baseline(*client, n, connections, *tmpl, base_failed);
+  const double base_rate = run_baseline(*client, (*server)->store(), n, connections, *tmpl, base_failed);
   if (base_failed > 0) {
     exit_code = 1;
     return exit_code;
