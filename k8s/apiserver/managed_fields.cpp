@@ -110,76 +110,6 @@ void walk(const json& obj, field_path& fp, const std::string& sp, const list_typ
   }
 }
 
-// fields_v1_of: the walk above, writing FieldsV1 nodes instead of paths. A node exists only
-// where a path ends or passes, as in field_set_to_fields_v1's tree.
-enum class v1_level { top, metadata, nested };
-
-bool untracked_at(v1_level level, const std::string& key, bool ignore_status) {
-  if (level == v1_level::nested)
-    return false;
-  field_path fp;
-  if (level == v1_level::metadata)
-    fp.push_back("f:metadata");
-  fp.push_back("f:" + key);
-  return is_untracked_field(fp, ignore_status);
-}
-
-bool v1_members(const json& obj, json& node, v1_level level, const std::string& sp, const list_type_info& lists,
-                bool ignore_status);
-
-// Fills `node`, the FieldsV1 node of value `v`; false when a map list repeats a key.
-bool v1_value(const json& v, json& node, const std::string& sp, const list_type_info& lists, bool ignore_status,
-              v1_level level) {
-  if (v.is_object() && !v.empty())
-    return v1_members(v, node, level, sp, lists, ignore_status);
-  if (v.is_array() && !v.empty()) {
-    list_type lt = lists.lookup(sp);
-    if (lt.kind == list_kind::set) {
-      for (const auto& item : v)
-        node["v:" + item.dump()] = json::object();
-      return true;
-    }
-    if (lt.kind == list_kind::map && !lt.keys.empty()) {
-      bool keyed = std::all_of(v.begin(), v.end(), [&](const json& item) {
-        return item.is_object() && std::all_of(lt.keys.begin(), lt.keys.end(),
-                                               [&](const std::string& k) { return item.contains(k); });
-      });
-      if (keyed) {
-        for (const auto& item : v) {
-          json key = json::object();
-          for (const auto& k : lt.keys)
-            key[k] = item[k];
-          auto [it, fresh] = node.emplace("k:" + key.dump(), json::object());
-          if (!fresh)
-            return false;
-          if (!v1_members(item, *it, v1_level::nested, sp, lists, ignore_status))
-            return false;
-          if (!it->empty())
-            (*it)["."] = json::object(); // the item is owned as a whole, and its fields
-        }
-        return true;
-      }
-    }
-  }
-  return true; // a leaf: the node stays {}
-}
-
-bool v1_members(const json& obj, json& node, v1_level level, const std::string& sp, const list_type_info& lists,
-                bool ignore_status) {
-  for (auto it = obj.begin(); it != obj.end(); ++it) {
-    if (untracked_at(level, it.key(), ignore_status))
-      continue;
-    auto [child, fresh] = node.emplace("f:" + it.key(), json::object());
-    const v1_level next = level == v1_level::top && it.key() == "metadata" ? v1_level::metadata : v1_level::nested;
-    if (!v1_value(*it, *child, child_schema_path(sp, it.key()), lists, ignore_status, next))
-      return false;
-    // An object whose every member is untracked contributes no path, hence no node.
-    if (fresh && child->empty() && it->is_object() && !it->empty())
-      node.erase(child);
-  }
-  return true;
-}
-
 const json* find_item(const json& list, const std::string& element) {
   if (!list.is_array())
     return nullptr;
@@ -232,6 +162,66 @@ std::string item_element(const json& item, const list_type& lt) {
   for (const auto& k : lt.keys)
     key[k] = item[k];
   return "k:" + key.dump();
+}
+
+// fields_v1_of: the walk of fields_of, writing FieldsV1 nodes instead of paths. A node exists
+// only where a path ends or passes, as in field_set_to_fields_v1's tree.
+enum class v1_level { top, metadata, nested };
+
+bool untracked_at(v1_level level, const std::string& key, bool ignore_status) {
+  if (level == v1_level::nested)
+    return false;
+  field_path fp;
+  if (level == v1_level::metadata)
+    fp.push_back("f:metadata");
+  fp.push_back("f:" + key);
+  return is_untracked_field(fp, ignore_status);
+}
+
+bool v1_members(const json& obj, json& node, v1_level level, const std::string& sp, const list_type_info& lists,
+                bool ignore_status);
+
+// Fills `node`, the FieldsV1 node of value `v`; false when a map list repeats a key.
+bool v1_value(const json& v, json& node, const std::string& sp, const list_type_info& lists, bool ignore_status,
+              v1_level level) {
+  if (v.is_object() && !v.empty())
+    return v1_members(v, node, level, sp, lists, ignore_status);
+  if (!v.is_array() || v.empty())
+    return true; // a leaf: the node stays {}
+  list_type lt = lists.lookup(sp);
+  switch (shape_of(v, lt)) {
+    case value_shape::set_list:
+      for (const auto& item : v)
+        node["v:" + item.dump()] = json::object();
+      return true;
+    case value_shape::map_list:
+      for (const auto& item : v) {
+        auto [it, fresh] = node.emplace(item_element(item, lt), json::object());
+        if (!fresh || !v1_members(item, *it, v1_level::nested, sp, lists, ignore_status))
+          return false;
+        if (!it->empty())
+          (*it)["."] = json::object(); // the item is owned as a whole, and its fields
+      }
+      return true;
+    default:
+      return true; // an atomic list: a leaf
+  }
+}
+
+bool v1_members(const json& obj, json& node, v1_level level, const std::string& sp, const list_type_info& lists,
+                bool ignore_status) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (untracked_at(level, it.key(), ignore_status))
+      continue;
+    auto [child, fresh] = node.emplace("f:" + it.key(), json::object());
+    const v1_level next = level == v1_level::top && it.key() == "metadata" ? v1_level::metadata : v1_level::nested;
+    if (!v1_value(*it, *child, child_schema_path(sp, it.key()), lists, ignore_status, next))
+      return false;
+    // An object whose every member is untracked contributes no path, hence no node.
+    if (fresh && child->empty() && it->is_object() && !it->empty())
+      node.erase(child);
+  }
+  return true;
 }
 
 /// The changed and removed paths between two versions of an object, as `update_managed_fields`
