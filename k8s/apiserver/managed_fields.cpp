@@ -502,18 +502,22 @@ expected<std::vector<managed_fields_entry>> parse_managed_fields(const json& obj
 
 namespace {
 
-json entry_to_json(const managed_fields_entry& e) {
+/// One managedFields item: `e`'s manager, operation, version, time and subresource, owning
+/// `fields_v1` (`e.fields` is not read).
+json entry_json(const managed_fields_entry& e, json fields_v1) {
   json j = {{"manager", e.manager},
             {"operation", e.operation},
             {"apiVersion", e.api_version},
             {"fieldsType", "FieldsV1"},
-            {"fieldsV1", field_set_to_fields_v1(e.fields)}};
+            {"fieldsV1", std::move(fields_v1)}};
   if (!e.time.empty())
     j["time"] = e.time;
   if (!e.subresource.empty())
     j["subresource"] = e.subresource;
   return j;
 }
+
+json entry_to_json(const managed_fields_entry& e) { return entry_json(e, field_set_to_fields_v1(e.fields)); }
 
 /// The managedFields list of `entries`, leaving out entries that own nothing. An entry
 /// for which `stored` is non-null is copied from that JSON instead of being rebuilt.
@@ -560,16 +564,8 @@ update_managed_fields_impl(const json& old_obj, const json& new_obj, const std::
   if (!from_request && !old_obj.is_object() && subresource.empty() && new_obj.is_object()) {
     if (auto v1 = fields_v1_of(new_obj, lists, true)) {
       json out = json::array();
-      if (!v1->empty()) {
-        json e = {{"manager", manager},
-                  {"operation", "Update"},
-                  {"apiVersion", api_version},
-                  {"fieldsType", "FieldsV1"},
-                  {"fieldsV1", std::move(*v1)}};
-        if (!now.empty())
-          e["time"] = now;
-        out.push_back(std::move(e));
-      }
+      if (!v1->empty())
+        out.push_back(entry_json({manager, "Update", api_version, now, "", {}}, std::move(*v1)));
       return out;
     }
   }
