@@ -24,7 +24,7 @@ namespace {
 void usage(std::ostream& os) {
   os << "usage: kelos-apiserver [--port N] [--address A] [--data-dir DIR] [--kubeconfig-out FILE]\n"
         "                       [--tls] [--version-minor M] [--event-log-size N] [--watch-queue-size N]\n"
-        "                       [--max-body-bytes N] [--bookmark-interval-ms N]\n"
+        "                       [--max-body-bytes N] [--bookmark-interval-ms N] [--watch-batch-us N]\n"
         "                       [--no-openapi] [--no-aggregated-discovery] [--no-table]\n"
         "                       [--no-fsync] [--log-level trace|debug|info|warn|error]\n"
         "                       [--log-format text|json]\n";
@@ -93,6 +93,13 @@ int main(int argc, char** argv) {
       cfg.max_body_bytes = static_cast<std::size_t>(number(a));
     } else if (a == "--bookmark-interval-ms") {
       cfg.bookmark_interval = std::chrono::milliseconds(number(a));
+    } else if (a == "--watch-batch-us") {
+      auto n = number(a);
+      if (n > 1000000) {
+        std::cerr << "kelos-apiserver: --watch-batch-us must be at most 1000000 (one second)\n";
+        return 2;
+      }
+      cfg.watch_batch_interval = std::chrono::microseconds(n);
     } else if (a == "--no-openapi") {
       cfg.openapi = false;
     } else if (a == "--no-aggregated-discovery") {

@@ -67,7 +67,8 @@ expected<std::unique_ptr<api_server>> api_server::start(api_server_config config
     if (meta)
       logs->remove_pod(k8s::get_string(*meta, "namespace"), k8s::get_string(*meta, "name"));
   });
-  p->pump = std::make_unique<stream_pump>(*p->store, p->logs, config.bookmark_interval, &p->catalog);
+  p->pump = std::make_unique<stream_pump>(*p->store, p->logs, config.bookmark_interval, &p->catalog,
+                                         config.watch_batch_interval);
 
   http_server_config hc;
   hc.address = config.address;

@@ -120,8 +120,10 @@ void watch_render_cache::next_generation() {
 }
 
 stream_pump::stream_pump(object_store& store, pod_log_store& logs,
-                         std::chrono::milliseconds bookmark_interval, const resource_catalog* catalog)
-  : store_(store), logs_(logs), catalog_(catalog), bookmark_interval_(bookmark_interval) {
+                         std::chrono::milliseconds bookmark_interval, const resource_catalog* catalog,
+                         std::chrono::microseconds batch_interval)
+  : store_(store), logs_(logs), catalog_(catalog), bookmark_interval_(bookmark_interval),
+    batch_interval_(batch_interval) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -279,11 +281,18 @@ void stream_pump::run() {
   std::list<log_job> logs;
   bool stopping = false;
   uint64_t catalog_generation = 0;
+  auto last_drain = std::chrono::steady_clock::time_point{};
   while (!stopping) {
     bool watches_changed = false;
+    bool woke = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return woken_; });
+      // Drained less than batch_interval_ ago: let this burst gather. While woken_ stays
+      // set, producers do not signal again, so the wait costs no wake-ups.
+      if (woken_ && !stopping_ && std::chrono::steady_clock::now() < last_drain + batch_interval_)
+        cv_.wait_until(lock, last_drain + batch_interval_, [this] { return stopping_; });
+      woke = woken_;
       woken_ = false;
       stopping = stopping_;
       watches_changed = !new_watches_.empty();
@@ -312,6 +321,8 @@ void stream_pump::run() {
     for (auto it = logs.begin(); it != logs.end();)
       it = step_log(*it) ? std::next(it) : logs.erase(it);
     render_cache_.next_generation();
+    if (woke) // an idle round (timers only) does not delay the next event
+      last_drain = std::chrono::steady_clock::now();
   }
   // Graceful end: flush what is queued, then the terminating chunk.
   for (auto& w : watches) {

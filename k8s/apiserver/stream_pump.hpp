@@ -101,6 +101,10 @@ private:
 ///    could share its bytes, and caching them would only cost a copy and a free.
 /// 4. `close_all()` ends every stream with the terminating chunk.
 /// 5. Watches of a custom resource end (terminating chunk) once its CRD is deleted.
+/// 6. While events keep arriving, the pump drains at most once per `batch_interval`, so a
+///    burst goes out as a few chunk writes rather than one wake-up and one write per event.
+///    An event that follows a quiet `batch_interval` is sent as soon as the pump wakes; a
+///    busy watcher's events wait at most `batch_interval` longer. 0 turns batching off.
 class stream_pump {
 public:
   /// One watch being streamed.
@@ -127,8 +131,10 @@ public:
   };
 
   /// `catalog` (optional) lets the pump end watches of resources whose CRD was deleted.
+  /// `batch_interval`: see guarantee 6.
   stream_pump(object_store& store, pod_log_store& logs, std::chrono::milliseconds bookmark_interval,
-              const resource_catalog* catalog = nullptr);
+              const resource_catalog* catalog = nullptr,
+              std::chrono::microseconds batch_interval = std::chrono::microseconds(0));
   ~stream_pump();
   stream_pump(const stream_pump&) = delete;
   stream_pump& operator=(const stream_pump&) = delete;
@@ -165,6 +171,7 @@ private:
   pod_log_store& logs_;
   const resource_catalog* catalog_ = nullptr;
   std::chrono::milliseconds bookmark_interval_;
+  std::chrono::microseconds batch_interval_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool woken_ = false;

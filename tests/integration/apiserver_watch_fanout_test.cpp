@@ -248,6 +248,72 @@ TEST_F(ApiServerWatchFanoutTest, EveryWatcherGetsExactlyItsEventsInItsForm) {
   }
 }
 
+/// The payloads of the complete chunks of a chunked body (after the header), in order.
+std::vector<std::string> chunks_of(const std::string& raw) {
+  std::vector<std::string> out;
+  auto pos = raw.find("\r\n\r\n");
+  if (pos == std::string::npos)
+    return out;
+  pos += 4;
+  while (true) {
+    auto eol = raw.find("\r\n", pos);
+    if (eol == std::string::npos)
+      return out;
+    std::size_t size = std::stoul(raw.substr(pos, eol - pos), nullptr, 16);
+    if (size == 0 || raw.size() < eol + 2 + size + 2)
+      return out;
+    out.push_back(raw.substr(eol + 2, size));
+    pos = eol + 2 + size + 2;
+  }
+}
+
+// While events keep coming, a watch stream is written at most once per
+// `watch_batch_interval`: a burst that arrives within the interval after a write goes out
+// as one chunk (with no batching, each event of a burst of sequential writes goes out on
+// its own). The interval is long here so that the burst's five creates surely fit in it.
+TEST(ApiServerWatchBatchTest, ABurstOfEventsGoesOutAsOneChunk) {
+  api_server_config cfg;
+  cfg.watch_batch_interval = std::chrono::seconds(1);
+  auto started = api_server::start(cfg);
+  ASSERT_TRUE(started) << started.error().message;
+  auto server = std::move(started).value();
+  const std::string base = "/api/v1/namespaces/default/configmaps";
+  raw_client writer(server->port());
+  raw_client watcher(server->port());
+  ASSERT_TRUE(writer.connected() && watcher.connected());
+  watcher.send(request("GET", base + "?watch=1&timeoutSeconds=30"));
+  ASSERT_TRUE(watcher.read_until([](const std::string& r) { return r.find("\r\n\r\n") != std::string::npos; },
+                                 std::chrono::seconds(5)));
+
+  auto events_received = [&] {
+    std::size_t n = 0;
+    for (const auto& c : chunks_of(watcher.received()))
+      n += lines_of(c).size();
+    return n;
+  };
+  auto make = [](const std::string& name) {
+    return json{{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", name}}}}.dump();
+  };
+  ASSERT_TRUE(call(writer, "POST", base, make("first")).is_object()) << writer.received();
+  ASSERT_TRUE(watcher.read_until([&](const std::string&) { return events_received() >= 1; }, std::chrono::seconds(5)));
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(call(writer, "POST", base, make("burst-" + std::to_string(i))).is_object()) << writer.received();
+  ASSERT_TRUE(watcher.read_until([&](const std::string&) { return events_received() >= 6; }, std::chrono::seconds(10)))
+    << watcher.received();
+
+  auto chunks = chunks_of(watcher.received());
+  ASSERT_EQ(chunks.size(), 2U) << watcher.received();
+  auto first = lines_of(chunks[0]);
+  auto burst = lines_of(chunks[1]);
+  ASSERT_EQ(first.size(), 1U);
+  EXPECT_EQ(first[0]["object"]["metadata"]["name"], "first");
+  ASSERT_EQ(burst.size(), 5U);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(burst[i]["type"], "ADDED");
+    EXPECT_EQ(burst[i]["object"]["metadata"]["name"], "burst-" + std::to_string(i));
+  }
+}
+
 // An event that carries its committed text goes out as that text (no second serialisation);
 // a form that changes the object (a Table, another RV) is rendered from the tree.
 TEST(WatchRenderTest, SplicesTheCommittedTextWhenTheObjectGoesOutAsStored) {
