@@ -40,6 +40,8 @@ kelos::expected<void> validate(const transport_config& cfg) {
     if (value <= ms::zero())
       return bad(std::string(name) + " must be positive");
   }
+  if (cfg.probe_idle_after < ms::zero())
+    return bad("probe_idle_after must not be negative");
   if (!cfg.base_path.empty() && cfg.base_path.front() != '/')
     return bad("base_path must start with '/', got '" + cfg.base_path + "'");
   if (cfg.invalidate_token && !cfg.bearer_token)
@@ -95,7 +97,7 @@ public:
   std::vector<std::thread> threads;
   std::optional<net::thread_pool> token_pool;
 
-  std::atomic<uint64_t> opened{0}, reused{0}, stale_retries{0}, auth_retries{0}, cached_tokens{0};
+  std::atomic<uint64_t> opened{0}, reused{0}, stale_retries{0}, auth_retries{0}, cached_tokens{0}, idle_probes{0};
 
   std::shared_ptr<detail::connection> new_connection() {
     return tls ? detail::make_tls_connection(ioc, cfg, tls) : detail::make_plain_connection(ioc, cfg);
@@ -108,11 +110,17 @@ public:
     while (!idle_.empty()) {
       auto entry = std::move(idle_.back());
       idle_.pop_back();
-      if (now - entry.since <= cfg.idle_connection_timeout && entry.conn->reusable() && entry.conn->peer_alive())
+      const auto idle = now - entry.since;
+      if (idle <= cfg.idle_connection_timeout && entry.conn->reusable() && (idle < cfg.probe_idle_after || probe(*entry.conn)))
         return std::move(entry.conn);
       entry.conn->cancel();
     }
     return nullptr;
+  }
+
+  bool probe(detail::connection& c) {
+    idle_probes.fetch_add(1, std::memory_order_relaxed);
+    return c.peer_alive();
   }
 
   void put_idle(std::shared_ptr<detail::connection> c) {
@@ -561,7 +569,7 @@ std::string http_client::endpoint() const {
 
 http_client_stats http_client::stats() const {
   return {impl_->opened.load(), impl_->reused.load(), impl_->stale_retries.load(), impl_->auth_retries.load(),
-          impl_->cached_tokens.load()};
+          impl_->cached_tokens.load(), impl_->idle_probes.load()};
 }
 
 } // namespace kelos::k8s

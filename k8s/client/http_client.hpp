@@ -29,6 +29,8 @@
 /// - A bounded keep-alive pool per client. A connection goes back to the pool only after a
 ///   complete response that allows keep-alive (`Connection: close` from either side is honoured).
 ///   Streams (`http_request::streaming`) never return their connection to the pool.
+/// - A pooled connection idle for `probe_idle_after` or longer is checked for a close by the
+///   server before it is reused.
 /// - A pooled connection that turns out to be stale (fails before any response byte) is retried
 ///   once on a new connection: always when nothing was written, otherwise only for idempotent requests.
 /// - On a 401, when `invalidate_token` is set, it is called, a new token is fetched and the
@@ -92,6 +94,13 @@ struct transport_config {
   std::size_t max_idle_connections = 8;
   /// Idle pooled connections older than this are closed instead of reused (Go: 90 s).
   std::chrono::milliseconds idle_connection_timeout{std::chrono::seconds{90}};
+  /// A pooled connection that has been idle at least this long is probed (a non-blocking
+  /// `MSG_PEEK`) before reuse, so that a request is not written to a connection the server
+  /// has closed (idle timeouts are seconds long). One reused sooner is not probed: under load
+  /// that saves a system call per request. If the server did close it within this window,
+  /// the request fails before any response byte and the stale-connection retry rules apply
+  /// (see "Connection handling"). 0 probes every reuse.
+  std::chrono::milliseconds probe_idle_after{100};
   /// Number of I/O threads; at least 1.
   std::size_t io_threads = 1;
   /// Largest accepted non-streaming body (a larger one fails with `errc::http_error`).
@@ -149,6 +158,8 @@ struct http_client_stats {
   uint64_t auth_retries = 0;
   /// Attempts that used the token from `cached_bearer_token` (no token-thread round trip).
   uint64_t cached_tokens = 0;
+  /// Pooled connections probed for liveness before reuse (see `probe_idle_after`).
+  uint64_t idle_probes = 0;
 };
 
 /// An HTTP(S) client for one endpoint with its own I/O threads and keep-alive pool.

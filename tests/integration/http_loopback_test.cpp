@@ -328,16 +328,51 @@ TEST(HttpLoopback, IdleConnectionClosedByServerIsNotReused) {
     out.drop_after = true;
     return out;
   }};
-  auto client = make_client(plain_config(srv));
+  auto cfg = plain_config(srv);
+  cfg.probe_idle_after = 50ms;
+  auto client = make_client(cfg);
   ASSERT_TRUE(client);
   ASSERT_TRUE(client->send_sync(numbered("POST", 1), 5s));
-  std::this_thread::sleep_for(100ms); // let the server's FIN arrive
+  std::this_thread::sleep_for(100ms); // let the server's FIN arrive; idle past probe_idle_after
   auto r = client->send_sync(numbered("POST", 3), 5s);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->body, "POST /r3 ");
   EXPECT_EQ(client->stats().stale_retries, 0u);
   EXPECT_EQ(client->stats().connections_reused, 0u);
+  EXPECT_EQ(client->stats().idle_probes, 1u);
   EXPECT_EQ(srv.connections_accepted(), 2u);
+}
+
+TEST(HttpLoopback, ConnectionReusedWithinProbeIdleAfterIsNotProbed) {
+  loopback_server srv{echo};
+  auto probe_never = plain_config(srv);
+  probe_never.probe_idle_after = std::chrono::hours(1);
+  auto client = make_client(probe_never);
+  ASSERT_TRUE(client);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(client->send_sync(numbered("POST", i), 5s));
+  EXPECT_EQ(client->stats().connections_reused, 2u);
+  EXPECT_EQ(client->stats().idle_probes, 0u);
+
+  auto probe_always = plain_config(srv);
+  probe_always.probe_idle_after = 0ms;
+  auto probing = make_client(probe_always);
+  ASSERT_TRUE(probing);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(probing->send_sync(numbered("POST", i), 5s));
+  EXPECT_EQ(probing->stats().connections_reused, 2u);
+  EXPECT_EQ(probing->stats().idle_probes, 2u);
+}
+
+TEST(HttpLoopback, ProbeIdleAfterMustNotBeNegative) {
+  kelos::k8s::transport_config cfg;
+  cfg.scheme = "http";
+  cfg.host = "127.0.0.1";
+  cfg.probe_idle_after = -1ms;
+  auto v = kelos::k8s::validate(cfg);
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().code, errc::invalid_config);
+  EXPECT_NE(v.error().message.find("probe_idle_after"), std::string::npos) << v.error().message;
 }
 
 TEST(HttpLoopback, ConnectionRefusedNamesTheEndpoint) {
