@@ -111,7 +111,8 @@ public:
       auto entry = std::move(idle_.back());
       idle_.pop_back();
       const auto idle = now - entry.since;
-      if (idle <= cfg.idle_connection_timeout && entry.conn->reusable() && (idle < cfg.probe_idle_after || probe(*entry.conn)))
+      if (idle <= cfg.idle_connection_timeout && entry.conn->reusable() &&
+          (idle < cfg.probe_idle_after || probe(*entry.conn)))
         return std::move(entry.conn);
       entry.conn->cancel();
     }
