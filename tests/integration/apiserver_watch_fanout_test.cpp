@@ -62,10 +62,11 @@ json call(raw_client& c, const std::string& method, const std::string& target, c
   return json::parse(c.received().substr(body_start, length), nullptr, false);
 }
 
-/// Decodes a chunked body (after the header) into its payload; sets `ended` on the last chunk.
-std::string dechunk(const std::string& raw, bool& ended) {
+/// The payloads of the complete chunks of a chunked body (after the header), in order;
+/// sets `ended` when the terminating chunk has arrived.
+std::vector<std::string> chunks_of(const std::string& raw, bool& ended) {
   ended = false;
-  std::string out;
+  std::vector<std::string> out;
   auto pos = raw.find("\r\n\r\n");
   if (pos == std::string::npos)
     return out;
@@ -81,9 +82,17 @@ std::string dechunk(const std::string& raw, bool& ended) {
     }
     if (raw.size() < eol + 2 + size + 2)
       return out;
-    out.append(raw, eol + 2, size);
+    out.push_back(raw.substr(eol + 2, size));
     pos = eol + 2 + size + 2;
   }
+}
+
+/// Decodes a chunked body (after the header) into its payload; sets `ended` on the last chunk.
+std::string dechunk(const std::string& raw, bool& ended) {
+  std::string out;
+  for (const auto& chunk : chunks_of(raw, ended))
+    out += chunk;
+  return out;
 }
 
 std::vector<json> lines_of(const std::string& payload) {
@@ -248,25 +257,6 @@ TEST_F(ApiServerWatchFanoutTest, EveryWatcherGetsExactlyItsEventsInItsForm) {
   }
 }
 
-/// The payloads of the complete chunks of a chunked body (after the header), in order.
-std::vector<std::string> chunks_of(const std::string& raw) {
-  std::vector<std::string> out;
-  auto pos = raw.find("\r\n\r\n");
-  if (pos == std::string::npos)
-    return out;
-  pos += 4;
-  while (true) {
-    auto eol = raw.find("\r\n", pos);
-    if (eol == std::string::npos)
-      return out;
-    std::size_t size = std::stoul(raw.substr(pos, eol - pos), nullptr, 16);
-    if (size == 0 || raw.size() < eol + 2 + size + 2)
-      return out;
-    out.push_back(raw.substr(eol + 2, size));
-    pos = eol + 2 + size + 2;
-  }
-}
-
 // While events keep coming, a watch stream is written at most once per
 // `watch_batch_interval`: a burst that arrives within the interval after a write goes out
 // as one chunk (with no batching, each event of a burst of sequential writes goes out on
@@ -287,7 +277,8 @@ TEST(ApiServerWatchBatchTest, ABurstOfEventsGoesOutAsOneChunk) {
 
   auto events_received = [&] {
     std::size_t n = 0;
-    for (const auto& c : chunks_of(watcher.received()))
+    bool ended = false;
+    for (const auto& c : chunks_of(watcher.received(), ended))
       n += lines_of(c).size();
     return n;
   };
@@ -301,7 +292,8 @@ TEST(ApiServerWatchBatchTest, ABurstOfEventsGoesOutAsOneChunk) {
   ASSERT_TRUE(watcher.read_until([&](const std::string&) { return events_received() >= 6; }, std::chrono::seconds(10)))
     << watcher.received();
 
-  auto chunks = chunks_of(watcher.received());
+  bool ended = false;
+  auto chunks = chunks_of(watcher.received(), ended);
   ASSERT_EQ(chunks.size(), 2U) << watcher.received();
   auto first = lines_of(chunks[0]);
   auto burst = lines_of(chunks[1]);

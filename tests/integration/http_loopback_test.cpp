@@ -345,23 +345,22 @@ TEST(HttpLoopback, IdleConnectionClosedByServerIsNotReused) {
 
 TEST(HttpLoopback, ConnectionReusedWithinProbeIdleAfterIsNotProbed) {
   loopback_server srv{echo};
-  auto probe_never = plain_config(srv);
-  probe_never.probe_idle_after = std::chrono::hours(1);
-  auto client = make_client(probe_never);
-  ASSERT_TRUE(client);
-  for (int i = 0; i < 3; ++i)
-    ASSERT_TRUE(client->send_sync(numbered("POST", i), 5s));
-  EXPECT_EQ(client->stats().connections_reused, 2u);
-  EXPECT_EQ(client->stats().idle_probes, 0u);
-
-  auto probe_always = plain_config(srv);
-  probe_always.probe_idle_after = 0ms;
-  auto probing = make_client(probe_always);
-  ASSERT_TRUE(probing);
-  for (int i = 0; i < 3; ++i)
-    ASSERT_TRUE(probing->send_sync(numbered("POST", i), 5s));
-  EXPECT_EQ(probing->stats().connections_reused, 2u);
-  EXPECT_EQ(probing->stats().idle_probes, 2u);
+  // Three POSTs back to back on one client with the given threshold; its counters after.
+  auto three_posts = [&](std::chrono::milliseconds probe_idle_after) {
+    auto cfg = plain_config(srv);
+    cfg.probe_idle_after = probe_idle_after;
+    auto client = make_client(cfg);
+    EXPECT_TRUE(client);
+    for (int i = 0; client && i < 3; ++i)
+      EXPECT_TRUE(client->send_sync(numbered("POST", i), 5s));
+    return client ? client->stats() : kelos::k8s::http_client_stats{};
+  };
+  auto never = three_posts(std::chrono::hours(1));
+  EXPECT_EQ(never.connections_reused, 2u);
+  EXPECT_EQ(never.idle_probes, 0u);
+  auto always = three_posts(0ms);
+  EXPECT_EQ(always.connections_reused, 2u);
+  EXPECT_EQ(always.idle_probes, 2u);
 }
 
 TEST(HttpLoopback, ProbeIdleAfterMustNotBeNegative) {
