@@ -275,9 +275,10 @@ void run_load(kelos::k8s::http_client& client, const std::string& ns, long long 
 struct job_recorder {
   struct state {
     std::string ns;
+    std::mutex mu; // uncontended while recording; orders a late hook against `stop`
     std::vector<int64_t> added_ns;
     std::atomic<long long> seen{0};
-    std::atomic<bool> active{true};
+    bool active = true;
   };
   std::shared_ptr<state> st = std::make_shared<state>();
 
@@ -286,23 +287,29 @@ struct job_recorder {
     st->added_ns.assign(static_cast<std::size_t>(n), 0);
     // Hooks run one at a time (the store serialises them), in commit order.
     store.add_change_hook([st = st, n](const kelos::k8s::resource_info& res, const kelos::apiserver::watch_event& ev) {
-      if (!st->active.load(std::memory_order_relaxed) || ev.type != kelos::apiserver::watch_event_type::added ||
-          !ev.object || res.group != "batch" || res.plural != "jobs")
+      if (ev.type != kelos::apiserver::watch_event_type::added || !ev.object || res.group != "batch" ||
+          res.plural != "jobs")
         return;
+      const int64_t now = steady_ns();
       const json* meta = kelos::k8s::find_path(*ev.object, "metadata");
       if (!meta || kelos::k8s::get_string(*meta, "namespace") != st->ns)
         return;
       auto i = task_index(kelos::k8s::get_string(*meta, "name"));
-      if (i >= 0 && i < n && st->added_ns[static_cast<std::size_t>(i)] == 0) {
-        st->added_ns[static_cast<std::size_t>(i)] = steady_ns();
-        st->seen.fetch_add(1); // publishes the time written above
+      std::lock_guard<std::mutex> guard(st->mu);
+      if (st->active && i >= 0 && i < n && st->added_ns[static_cast<std::size_t>(i)] == 0) {
+        st->added_ns[static_cast<std::size_t>(i)] = now;
+        st->seen.fetch_add(1);
       }
     });
   }
   long long seen() const { return st->seen.load(); }
-  /// Valid once `seen()` has been read after the last change of interest.
-  const std::vector<int64_t>& added_ns() const { return st->added_ns; }
-  void stop() { st->active = false; }
+  /// Ends the recording: later commits are ignored. Returns the commit time of each Job
+  /// (0: not seen).
+  std::vector<int64_t> stop() {
+    std::lock_guard<std::mutex> guard(st->mu);
+    st->active = false;
+    return st->added_ns;
+  }
 };
 
 struct latency_summary {
@@ -566,8 +573,8 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(20ms);
   }
   stop_watch = true;
+  const std::vector<int64_t> job_added_ns = jobs.stop();
   const long long jobs_seen = jobs.seen();
-  jobs.stop();
   const proc_memory jobs_mem = died ? proc_memory{} : read_proc_memory(pid);
   const double jobs_cpu = died ? 0 : proc_cpu_seconds(pid) - idle_cpu;
   const double bench_cpu = kelos::bench::process_cpu_seconds() - bench_cpu0;
@@ -598,10 +605,10 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
     if (ctl_load.task_sent_ns[i] > 0)
       first_sent = std::min(first_sent, ctl_load.task_sent_ns[i]);
-    last_job = std::max(last_job, jobs.added_ns()[i]);
-    if (ctl_load.task_reply_ns[i] > 0 && jobs.added_ns()[i] > 0) {
-      task_to_job.push_back(jobs.added_ns()[i] - ctl_load.task_reply_ns[i]);
-      negative += jobs.added_ns()[i] < ctl_load.task_reply_ns[i] ? 1 : 0;
+    last_job = std::max(last_job, job_added_ns[i]);
+    if (ctl_load.task_reply_ns[i] > 0 && job_added_ns[i] > 0) {
+      task_to_job.push_back(job_added_ns[i] - ctl_load.task_reply_ns[i]);
+      negative += job_added_ns[i] < ctl_load.task_reply_ns[i] ? 1 : 0;
     }
   }
   const auto ctl_create = summarize(ctl_load.task_create_latency_ns);
