@@ -78,15 +78,11 @@ json outgoing(const std::shared_ptr<const json>& obj, const resource_info& info)
 /// would make it (this version, a kind), which spares a copy and a serialisation of the
 /// object per write; else the tree, made outgoing.
 server_response write_response(int code, const write_result& w, const resource_info& info) {
-  if (w.stored && w.object && w.object->is_object()) {
-    auto av = w.object->find("apiVersion");
-    if (av != w.object->end() && av->is_string() && av->get_ref<const std::string&>() == info.api_version() &&
-        w.object->contains("kind")) {
-      server_response r;
-      r.status = code;
-      r.body = w.stored->text();
-      return r;
-    }
+  if (w.stored && w.object && served_as_stored(*w.object, info.api_version())) {
+    server_response r;
+    r.status = code;
+    r.body = w.stored->text();
+    return r;
   }
   return json_response(code, outgoing(w.object, info));
 }

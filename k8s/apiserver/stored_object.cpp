@@ -39,4 +39,12 @@ std::shared_ptr<const k8s::json> stored_object::decode() const {
   return std::shared_ptr<const k8s::json>(new k8s::json(std::move(slow)));
 }
 
+bool served_as_stored(const k8s::json& obj, const std::string& api_version) {
+  if (!obj.is_object())
+    return false;
+  auto av = obj.find("apiVersion");
+  return av != obj.end() && av->is_string() && av->get_ref<const std::string&>() == api_version &&
+         obj.contains("kind");
+}
+
 } // namespace kelos::apiserver

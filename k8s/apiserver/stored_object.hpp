@@ -54,4 +54,9 @@ private:
 
 using stored_ptr = std::shared_ptr<const stored_object>;
 
+/// Whether `obj` already reads as it is served under `api_version`: an object with that
+/// apiVersion and a kind. Its stored text can then go out as it is (a write's reply, a
+/// watch event) instead of being copied, rewritten and serialised again.
+bool served_as_stored(const k8s::json& obj, const std::string& api_version);
+
 } // namespace kelos::apiserver

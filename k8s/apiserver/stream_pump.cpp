@@ -28,14 +28,9 @@ std::string make_line(const char* type, const json& object) { return make_line_t
 // Whether the stored object can go out unchanged: it is already what `wire_object()` plus
 // the apiVersion/kind rewrite below would produce.
 bool sendable_as_is(const watch_event& ev, const catalog_entry& res) {
-  if (!ev.object || !ev.object->is_object())
+  if (!ev.object || !served_as_stored(*ev.object, res.served.info.api_version()))
     return false;
   const json& obj = *ev.object;
-  auto api = obj.find("apiVersion");
-  if (api == obj.end() || !api->is_string() || api->get_ref<const std::string&>() != res.served.info.api_version())
-    return false;
-  if (!obj.contains("kind"))
-    return false;
   if (ev.rv == 0)
     return true;
   const json* rv_field = k8s::find_path(obj, "metadata.resourceVersion");
