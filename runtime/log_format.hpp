@@ -61,7 +61,8 @@ std::string render_json(const record& r);
 /// Separator bytes inside `actor` or `object` are replaced by '?'.
 std::string encode_context(std::string_view actor, std::string_view object, std::string_view msg);
 
-/// The parts of a payload; a payload without the leading "\x1e" is all message.
+/// The parts of a payload; a payload without the leading "\x1e" is all message. The parts
+/// view `payload`: they are valid only while it lives.
 struct context_parts {
   std::string_view actor;
   std::string_view object;
